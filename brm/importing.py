@@ -1,0 +1,159 @@
+"""Importing spreadsheets (CSV or Excel) into the portal, with a preview.
+
+An importer reads every line, checks it against what is in the database and against the
+lines before it, and says per line what it would do: create, update, leave unchanged, or
+reject and why. `run(..., commit=False)` is the preview and writes nothing; with
+`commit=True` it writes in one transaction, and only if no line is rejected, unless
+`skip_invalid=True` asks for the valid lines alone. Importing the same file again finds
+every line unchanged.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import tablib
+from django.db import transaction
+
+from .domain import DomainError
+
+MAX_LINES = 50_000
+
+
+class ImportFileError(DomainError):
+    """The file as a whole cannot be read: wrong format, encoding or columns."""
+
+
+@dataclass
+class LineResult:
+    line: int  # as the person sees it in a spreadsheet: the header is line 1
+    action: str  # "create", "update", "unchanged" or "error"
+    label: str
+    errors: list[str] = field(default_factory=list)
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    lines: list[LineResult]
+    committed: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
+        for line in self.lines:
+            counts[line.action] += 1
+        return counts
+
+    @property
+    def errors(self) -> list[LineResult]:
+        return [line for line in self.lines if line.action == "error"]
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], required: tuple[str, ...]):
+    """Rows of a CSV or Excel file as dicts keyed by lower-case column names."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        try:
+            dataset = tablib.Dataset().load(io.BytesIO(content), format="xlsx")
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+            raise ImportFileError("This is not an Excel workbook (.xlsx) that can be read.") from exc
+        header = [str(h or "").strip().lower() for h in dataset.headers or []]
+        rows = [["" if value is None else str(value).strip() for value in row] for row in dataset]
+    elif name.endswith(".csv") or name.endswith(".txt"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                "The file is not UTF-8 text. In Excel choose 'Save as: CSV UTF-8', then try again."
+            ) from exc
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(io.StringIO(text), dialect)
+        all_rows = [[value.strip() for value in row] for row in reader if any(v.strip() for v in row)]
+        if not all_rows:
+            raise ImportFileError("The file is empty.")
+        header, rows = [h.lower() for h in all_rows[0]], all_rows[1:]
+    else:
+        raise ImportFileError("Upload a .csv or .xlsx file.")
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise ImportFileError(
+            f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
+            f"Expected columns: {', '.join(columns)}."
+        )
+    unknown = [column for column in header if column and column not in columns]
+    if unknown:
+        raise ImportFileError(f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.")
+    if len(rows) > MAX_LINES:
+        raise ImportFileError(f"The file has {len(rows)} lines; import at most {MAX_LINES} at a time.")
+    return [dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)) for row in rows]
+
+
+def changes_between(obj, values: dict) -> dict[str, tuple[str, str]]:
+    """What importing `values` onto `obj` would change: {field: (old, new)}, as text."""
+    changes = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            changes[name] = ("" if old is None else str(old), "" if new is None else str(new))
+    return changes
+
+
+def template_csv(columns: tuple[str, ...], example: dict[str, str]) -> str:
+    """A header line and one example line: the template offered for download."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerow([example.get(column, "") for column in columns])
+    return out.getvalue()
+
+
+class Importer:
+    """Base of the importers: subclasses set `kind`, `columns`, `required` and implement
+    `plan(rows)` (returns LineResults plus the writes to make) and `apply(writes)`."""
+
+    kind = ""
+    columns: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    example: dict[str, str] = {}
+
+    def __init__(self, *, by):
+        self.by = by
+
+    def plan(self, rows: list[dict]) -> tuple[list[LineResult], list]:
+        raise NotImplementedError
+
+    def apply(self, writes: list) -> None:
+        raise NotImplementedError
+
+    def run(self, *, content: bytes, filename: str, commit: bool, skip_invalid: bool = False) -> ImportReport:
+        rows = read_rows(content=content, filename=filename, columns=self.columns, required=self.required)
+        lines, writes = self.plan(rows)
+        report = ImportReport(kind=self.kind, lines=lines)
+        if commit and (report.is_valid or skip_invalid):
+            valid_lines = {line.line for line in lines if line.action in ("create", "update")}
+            with transaction.atomic():
+                self.apply([write for write in writes if write[0] in valid_lines])
+            report.committed = True
+        return report
+
+    @classmethod
+    def template(cls) -> str:
+        return template_csv(cls.columns, cls.example)
+
+
+def importers() -> dict[str, type[Importer]]:
+    """Every importer by its kind, in the order a new installation fills the portal."""
+    from customers.imports import ContactImporter, UnitImporter
+    from services.imports import MeasurementImporter, ServiceImporter, SubscriptionImporter
+
+    ordered = (UnitImporter, ContactImporter, ServiceImporter, SubscriptionImporter, MeasurementImporter)
+    return {importer.kind: importer for importer in ordered}

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("brm.api_urls")),
+    path("portal/", include("customers.portal.urls")),
+    path("s/", include("customers.portal.survey_urls")),
+    path("units/", include("customers.urls")),
+    path("catalogue/", include("services.urls")),
+    path("", include("relationships.urls")),
+]

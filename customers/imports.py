@@ -1,0 +1,289 @@
+"""Importers for business units and contacts (see brm/importing.py for the flow)."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.text import slugify
+
+from brm.domain import DomainPermissionError
+from brm.importing import Importer, LineResult, changes_between
+
+from .models import BusinessUnit, Contact
+
+TRUE_WORDS = {"yes", "y", "true", "1", "ja", "x"}
+FALSE_WORDS = {"no", "n", "false", "0", "nee", ""}
+
+
+def _parse_bool(value: str, errors: list[str], column: str) -> bool | None:
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    errors.append(f"{column}: write yes or no, not {value!r}.")
+    return None
+
+
+class UnitImporter(Importer):
+    kind = "units"
+    columns = (
+        "code",
+        "name",
+        "kind",
+        "parent",
+        "relationship_manager",
+        "has_budget",
+        "annual_it_budget",
+        "description",
+    )
+    required = ("code", "name")
+    example = {
+        "code": "fin-ap",
+        "name": "Accounts Payable",
+        "kind": "department",
+        "parent": "fin",
+        "relationship_manager": "rita",
+        "has_budget": "no",
+    }
+
+    def plan(self, rows):
+        if not (self.by.is_superuser or self.by.has_perm("customers.manage_all_units")):
+            raise DomainPermissionError(
+                "Importing units needs the right to manage every unit (IT management)."
+            )
+        existing = {unit.code: unit for unit in BusinessUnit.objects.all()}
+        by_name: dict[str, list[str]] = {}
+        for unit in existing.values():
+            by_name.setdefault(unit.name.lower(), []).append(unit.code)
+        file_codes = {slugify(row.get("code", "")) for row in rows}
+        for row in rows:
+            by_name.setdefault(row.get("name", "").lower(), []).append(slugify(row.get("code", "")))
+        managers = {
+            key.lower(): user
+            for user in get_user_model().objects.filter(is_staff=True)
+            for key in (user.username, user.email)
+            if key
+        }
+        lines, writes, seen = [], [], set()
+        for number, row in enumerate(rows, start=2):
+            errors: list[str] = []
+            code = slugify(row.get("code", ""))
+            name = row.get("name", "").strip()
+            if not code:
+                errors.append("code: required (letters, digits and dashes).")
+            elif code in seen:
+                errors.append(f"code: {code} appears twice in this file.")
+            seen.add(code)
+            if not name:
+                errors.append("name: required.")
+            kind = (row.get("kind") or "department").strip().lower()
+            if kind not in BusinessUnit.Kind.values:
+                errors.append(f"kind: one of {', '.join(BusinessUnit.Kind.values)}, not {kind!r}.")
+            parent_ref = row.get("parent", "").strip()
+            parent_code = None
+            if parent_ref:
+                if slugify(parent_ref) in existing or slugify(parent_ref) in file_codes:
+                    parent_code = slugify(parent_ref)
+                else:
+                    matches = set(by_name.get(parent_ref.lower(), []))
+                    if len(matches) == 1:
+                        parent_code = matches.pop()
+                    elif matches:
+                        errors.append(f"parent: several units are called {parent_ref!r}; use the code.")
+                    else:
+                        errors.append(f"parent: no unit with code or name {parent_ref!r}.")
+                if parent_code == code:
+                    errors.append("parent: a unit cannot be its own parent.")
+            manager = None
+            if row.get("relationship_manager", "").strip():
+                manager = managers.get(row["relationship_manager"].strip().lower())
+                if manager is None:
+                    errors.append(f"relationship_manager: no staff user {row['relationship_manager']!r}.")
+            has_budget = _parse_bool(row.get("has_budget", ""), errors, "has_budget")
+            budget = None
+            if row.get("annual_it_budget", "").strip():
+                try:
+                    budget = Decimal(row["annual_it_budget"].replace(",", "").strip())
+                    if budget < 0:
+                        raise InvalidOperation
+                except InvalidOperation:
+                    errors.append(f"annual_it_budget: a positive amount, not {row['annual_it_budget']!r}.")
+            if errors:
+                lines.append(LineResult(number, "error", code or name or "?", errors))
+                continue
+            values = {
+                "name": name,
+                "kind": kind,
+                "relationship_manager": manager,
+                "has_budget": has_budget,
+                "annual_it_budget": budget,
+                "description": row.get("description", "").strip(),
+            }
+            unit = existing.get(code)
+            if unit is None:
+                lines.append(LineResult(number, "create", f"{code} — {name}"))
+            else:
+                changes = changes_between(unit, values)
+                if (unit.parent.code if unit.parent_id else None) != parent_code:
+                    changes["parent"] = (unit.parent.code if unit.parent_id else "", parent_code or "")
+                action = "update" if changes else "unchanged"
+                lines.append(LineResult(number, action, f"{code} — {name}", changes=changes))
+            writes.append((number, code, parent_code, values))
+        self._check_cycles(lines, writes, existing)
+        return lines, writes
+
+    @staticmethod
+    def _check_cycles(lines, writes, existing):
+        parent_of = {code: (unit.parent.code if unit.parent_id else None) for code, unit in existing.items()}
+        parent_of.update({code: parent for _, code, parent, _ in writes})
+        for line, (_, code, _, _) in zip([ln for ln in lines if ln.action != "error"], writes, strict=False):
+            walk, steps = parent_of.get(code), 0
+            while walk and steps <= len(parent_of):
+                if walk == code:
+                    line.action, line.errors = "error", ["parent: this would put the unit below itself."]
+                    break
+                walk, steps = parent_of.get(walk), steps + 1
+
+    def apply(self, writes):
+        units = {unit.code: unit for unit in BusinessUnit.objects.all()}
+        pending = list(writes)
+        # Parents first: a unit waits until its parent exists.
+        while pending:
+            progressed = False
+            for write in list(pending):
+                _, code, parent_code, values = write
+                if parent_code and parent_code not in units:
+                    continue
+                unit = units.get(code) or BusinessUnit(code=code)
+                for name, value in values.items():
+                    setattr(unit, name, value)
+                unit.parent = units.get(parent_code) if parent_code else None
+                unit.save()
+                units[code] = unit
+                pending.remove(write)
+                progressed = True
+            if not progressed:  # only possible with a cycle, which plan() rejects
+                raise ValidationError("The units of this file form a cycle.")
+
+
+class ContactImporter(Importer):
+    kind = "contacts"
+    columns = ("unit", "first_name", "last_name", "email", "role", "phone", "job_title", "is_active")
+    required = ("unit", "first_name", "last_name", "email")
+    example = {
+        "unit": "fin-ap",
+        "first_name": "Piet",
+        "last_name": "Smit",
+        "email": "piet.smit@example.org",
+        "role": "purchaser",
+        "job_title": "Team lead",
+        "is_active": "yes",
+    }
+
+    def plan(self, rows):
+        editable = BusinessUnit.objects.editable_by(self.by)
+        units = {unit.code: unit for unit in BusinessUnit.objects.all()}
+        editable_ids = set(editable.values_list("pk", flat=True))
+        codes_in_file = {slugify(row.get("unit", "")) for row in rows}
+        unit_ids = [units[code].pk for code in codes_in_file if code in units]
+        existing = {
+            (contact.unit_id, contact.email.lower()): contact
+            for contact in Contact.objects.filter(unit_id__in=unit_ids)
+        }
+        customers = {
+            contact.unit_id: contact
+            for contact in existing.values()
+            if contact.role == Contact.Role.CUSTOMER and contact.is_active
+        }
+        lines, writes, seen = [], [], {}
+        for number, row in enumerate(rows, start=2):
+            errors: list[str] = []
+            code = slugify(row.get("unit", ""))
+            unit = units.get(code)
+            if unit is None:
+                errors.append(f"unit: no unit with code {row.get('unit', '')!r}.")
+            elif unit.pk not in editable_ids:
+                errors.append(f"unit: {unit.name} is not in your portfolio.")
+            email = row.get("email", "").strip().lower()
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.append(f"email: {row.get('email', '')!r} is not an e-mail address.")
+            first, last = row.get("first_name", "").strip(), row.get("last_name", "").strip()
+            if not first or not last:
+                errors.append("first_name and last_name: both required.")
+            role = (row.get("role") or "stakeholder").strip().lower()
+            if role not in Contact.Role.values:
+                errors.append(f"role: one of {', '.join(Contact.Role.values)}, not {role!r}.")
+            is_active = _parse_bool(row.get("is_active") or "yes", errors, "is_active")
+            key = (unit.pk if unit else None, email)
+            if unit and key in seen:
+                errors.append(f"email: {email} is already on line {seen[key]} for this unit.")
+            if errors:
+                lines.append(LineResult(number, "error", f"{first} {last}".strip() or email or "?", errors))
+                continue
+            seen[key] = number
+            contact = existing.get(key)
+            if role == Contact.Role.CUSTOMER and is_active:
+                current = customers.get(unit.pk)
+                if current is not None and current is not contact:
+                    name = current.full_name if current.pk else f"line {current.line}"
+                    lines.append(
+                        LineResult(
+                            number,
+                            "error",
+                            f"{first} {last}",
+                            [f"role: {unit.name} already has an active customer ({name})."],
+                        )
+                    )
+                    continue
+                customers[unit.pk] = contact or _FileContact(number)
+            values = {
+                "first_name": first,
+                "last_name": last,
+                "role": role,
+                "phone": row.get("phone", "").strip(),
+                "job_title": row.get("job_title", "").strip(),
+                "is_active": is_active,
+            }
+            label = f"{first} {last} <{email}> — {unit.name}"
+            if contact is None:
+                lines.append(LineResult(number, "create", label))
+                writes.append((number, None, {"unit": unit, "email": email, **values}))
+            else:
+                changes = changes_between(contact, values)
+                lines.append(LineResult(number, "update" if changes else "unchanged", label, changes=changes))
+                if changes:
+                    writes.append((number, contact, values))
+        return lines, writes
+
+    def apply(self, writes):
+        new = [Contact(**values) for _, contact, values in writes if contact is None]
+        changed = []
+        for _, contact, values in writes:
+            if contact is not None:
+                for name, value in values.items():
+                    setattr(contact, name, value)
+                changed.append(contact)
+        # A contact who stops being the customer must give way before the new one is written.
+        Contact.objects.bulk_update(
+            [c for c in changed if c.role != Contact.Role.CUSTOMER], _FIELDS, batch_size=1000
+        )
+        Contact.objects.bulk_update(
+            [c for c in changed if c.role == Contact.Role.CUSTOMER], _FIELDS, batch_size=1000
+        )
+        Contact.objects.bulk_create(new, batch_size=1000)
+
+
+_FIELDS = ["first_name", "last_name", "role", "phone", "job_title", "is_active"]
+
+
+class _FileContact:
+    """A customer that an earlier line of the same file creates."""
+
+    pk = None
+
+    def __init__(self, line: int):
+        self.line = line

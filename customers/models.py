@@ -1,0 +1,242 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Length, Substr
+
+
+class BusinessUnitQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def managed_by(self, user):
+        return self.filter(relationship_manager=user)
+
+    def subtree_of(self, unit):
+        """The unit and every unit below it: one query, thanks to the materialized path."""
+        return self.filter(path__startswith=unit.path)
+
+    def visible_to(self, user):
+        """Units a person may see: staff all of them; a business contact the units of their
+        contacts, and a customer the whole subtree below their unit."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        contacts = Contact.objects.filter(user=user, is_active=True).select_related("unit")
+        condition = Q(pk__in=[])
+        for contact in contacts:
+            if contact.role == Contact.Role.CUSTOMER:
+                condition |= Q(path__startswith=contact.unit.path)
+            else:
+                condition |= Q(pk=contact.unit_id)
+        return self.filter(condition)
+
+    def editable_by(self, user):
+        """Units a staff member may change: their portfolio, or all with the wider right."""
+        if not user.is_authenticated or not user.is_staff:
+            return self.none()
+        if user.has_perm("customers.manage_all_units"):
+            return self
+        return self.filter(relationship_manager=user)
+
+    def holding_budget_without_customer(self):
+        """Units that hold a budget but where nobody at or above them can decide."""
+        return self.filter(has_budget=True).exclude(pk__in=_units_with_deciding_customer())
+
+
+def _units_with_deciding_customer():
+    # A unit has a deciding customer when an active customer contact sits on a unit whose
+    # path is a prefix of its own (itself or an ancestor).
+    return BusinessUnit.objects.filter(
+        models.Exists(
+            Contact.objects.filter(role=Contact.Role.CUSTOMER, is_active=True)
+            .annotate(prefix=Substr(models.OuterRef("path"), 1, Length("unit__path")))
+            .filter(prefix=F("unit__path"))
+        )
+    ).values("pk")
+
+
+class BusinessUnit(models.Model):
+    """A unit of the business IT serves: company, division or department, in one tree."""
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", "Company"
+        DIVISION = "division", "Division"
+        DEPARTMENT = "department", "Department"
+
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=50, unique=True, help_text="Short unique code, e.g. FIN-AP.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # "/1/4/17/": the ids from the root down to this unit. Kept by save(); lets a subtree
+    # or the ancestors be read in one query instead of one per level.
+    path = models.CharField(max_length=500, editable=False, db_index=True, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    relationship_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_units",
+        limit_choices_to={"is_staff": True},
+    )
+    description = models.TextField(blank=True)
+    has_budget = models.BooleanField(default=False, help_text="Holds its own IT budget (follow the money).")
+    annual_it_budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    survey_frequency_months = models.PositiveSmallIntegerField(
+        default=3, help_text="How often its contacts are asked about their satisfaction."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BusinessUnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        permissions = [("manage_all_units", "Can edit every business unit, not only a portfolio")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="unit_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(annual_it_budget__isnull=True) | Q(annual_it_budget__gte=0),
+                name="unit_budget_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(survey_frequency_months__gte=1, survey_frequency_months__lte=24),
+                name="unit_survey_frequency_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["relationship_manager", "is_active"])]
+
+    def __str__(self):
+        return self.name
+
+    @transaction.atomic
+    def save(self, *args, **kwargs):
+        self.clean()
+        parent_path = self.parent.path if self.parent_id else "/"
+        if self.pk is None:
+            super().save(*args, **kwargs)
+            self.path = f"{parent_path}{self.pk}/"
+            self.depth = self.path.count("/") - 2
+            BusinessUnit.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            return
+        old_path = BusinessUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+        self.path = f"{parent_path}{self.pk}/"
+        self.depth = self.path.count("/") - 2
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "path", "depth"}
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # Moved: rewrite the paths of the whole subtree in one UPDATE.
+            BusinessUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(Value(self.path), Substr("path", len(old_path) + 1)),
+                depth=F("depth") + (self.depth - (old_path.count("/") - 2)),
+            )
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to the parent, read from the path (no query)."""
+        return [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
+
+    def ancestors(self):
+        return BusinessUnit.objects.filter(pk__in=self.ancestor_ids).order_by("depth")
+
+    def clean(self):
+        super().clean()
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": "A unit cannot be its own parent."})
+            if self.parent and f"/{self.pk}/" in self.parent.path:
+                raise ValidationError({"parent": "A unit cannot be placed under one of its own sub-units."})
+
+
+class ContactQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def visible_to(self, user):
+        return self.filter(unit__in=BusinessUnit.objects.visible_to(user))
+
+
+class Contact(models.Model):
+    """A person of the business, in one unit, with a role in the relationship."""
+
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", "Customer (decides and finances)"
+        PURCHASER = "purchaser", "Purchaser (orders, prepares)"
+        STAKEHOLDER = "stakeholder", "Stakeholder"
+
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE, related_name="contacts")
+    # One person may be a contact of several units; one login serves them all.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        help_text="Login for the self-service portal, if the contact has one.",
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField()
+    phone = models.CharField(max_length=50, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAKEHOLDER)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "email"], name="contact_unique_email_per_unit"),
+            # The deciding customer must be unambiguous: one active customer per unit.
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(role="customer", is_active=True),
+                name="one_active_customer_per_unit",
+                violation_error_message="This unit already has an active customer contact.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "role"]),
+            models.Index(fields=["email"]),
+            models.Index(fields=["user"]),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class BusinessObjective(models.Model):
+    """A result the business wants to achieve; IT delivery is judged against these."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACHIEVED = "achieved", "Achieved"
+        DROPPED = "dropped", "Dropped"
+
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE, related_name="objectives")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    target_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["target_date", "title"]
+        indexes = [models.Index(fields=["unit", "status"])]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,262 @@
+"""What a business contact sees in the portal.
+
+Every read starts from the units the signed-in person may see
+(`BusinessUnit.objects.visible_to(user)`): an object of another unit is simply not in the
+queryset, so a view that looks it up there answers 404. Nothing is read by bare pk.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from customers.models import BusinessUnit, Contact
+from relationships.models import Escalation, Interaction, Requirement, SurveyInvitation
+from relationships.services import survey_invitation_state
+from services.models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
+
+ATTAINMENT_MONTHS = 6
+
+
+def portal_contacts(*, user) -> list[Contact]:
+    """The active contacts a login acts as (one person may be a contact of several units)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Contact.objects.filter(user=user, is_active=True).select_related("unit").order_by("unit__path")
+    )
+
+
+def portal_units(*, user):
+    """The units a business contact sees: their own, and for a customer the units below."""
+    return BusinessUnit.objects.visible_to(user).filter(is_active=True).select_related("relationship_manager")
+
+
+def deciding_customers_for_units(*, units) -> dict[int, Contact | None]:
+    """The deciding customer of each unit (nearest active customer at or above it), for a
+    whole list of units in one query: the customers of every unit on their paths."""
+    units = list(units)
+    ids = {ancestor for unit in units for ancestor in [*unit.ancestor_ids, unit.pk]}
+    customers = {
+        contact.unit_id: contact
+        for contact in Contact.objects.filter(unit_id__in=ids, role=Contact.Role.CUSTOMER, is_active=True)
+    }
+    result = {}
+    for unit in units:
+        result[unit.pk] = next(
+            (customers[uid] for uid in reversed([*unit.ancestor_ids, unit.pk]) if uid in customers), None
+        )
+    return result
+
+
+def units_decided_by(*, user, units) -> set[int]:
+    """Ids of the units (among `units`) for which `user` is the deciding customer."""
+    deciders = deciding_customers_for_units(units=units)
+    return {uid for uid, contact in deciders.items() if contact is not None and contact.user_id == user.pk}
+
+
+# --- Service levels -----------------------------------------------------------------------
+
+
+def number(value) -> str:
+    """99.500 → "99.5", 100.000 → "100": a stored figure as a person writes it."""
+    return format(value.normalize(), "f") if value is not None else ""
+
+
+def target_label(target: ServiceLevelTarget) -> str:
+    sign = "≥" if target.direction == ServiceLevelTarget.Direction.HIGHER_IS_BETTER else "≤"
+    return f"{target.name} {sign} {number(target.target_value)} {target.unit_of_measure}".strip()
+
+
+@dataclass
+class TargetAttainment:
+    target: ServiceLevelTarget
+    months: list  # [(date, Measurement | None)] oldest first
+    met: int = 0
+    measured: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.met / self.measured) if self.measured else None
+
+    @property
+    def label(self) -> str:
+        return target_label(self.target)
+
+    @property
+    def cells(self) -> list[dict]:
+        """One cell per month for the template: its state and a readable description."""
+        result = []
+        for month, m in self.months:
+            if m is None:
+                result.append({"state": "none", "value": "", "text": f"{month:%b %Y}: not measured"})
+            else:
+                verdict = "met" if m.is_met else "missed"
+                value = f"{number(m.value)} {self.target.unit_of_measure}".strip()
+                result.append(
+                    {"state": verdict, "value": value, "text": f"{month:%b %Y}: {value} — {verdict}"}
+                )
+        return result
+
+    @property
+    def latest(self):
+        return next((m for _, m in reversed(self.months) if m is not None), None)
+
+
+@dataclass
+class SubscriptionLevels:
+    subscription: Subscription
+    targets: list = field(default_factory=list)
+
+    @property
+    def percent(self) -> int | None:
+        measured = sum(t.measured for t in self.targets)
+        return round(100 * sum(t.met for t in self.targets) / measured) if measured else None
+
+
+def attainment_months(
+    today: datetime.date | None = None, count: int = ATTAINMENT_MONTHS
+) -> list[datetime.date]:
+    first = (today or timezone.localdate()).replace(day=1)
+    return [first - relativedelta(months=back) for back in range(count - 1, -1, -1)]
+
+
+def subscription_levels(*, subscriptions) -> list[SubscriptionLevels]:
+    """Each subscription with each target of its service and, per month of the last six,
+    whether it was met. Two queries whatever the number of subscriptions: the targets
+    (prefetched on the services) and the measurements of the window."""
+    subscriptions = list(subscriptions)
+    months = attainment_months()
+    services = {sub.service_id: sub.service for sub in subscriptions}
+    targets_by_service = defaultdict(list)
+    for target in ServiceLevelTarget.objects.filter(service_id__in=services).order_by("name"):
+        targets_by_service[target.service_id].append(target)
+    measured = {
+        (m.subscription_id, m.target_id, m.period_start): m
+        for m in Measurement.objects.filter(
+            subscription__in=[sub.pk for sub in subscriptions], period_start__gte=months[0]
+        ).only("subscription_id", "target_id", "period_start", "value", "target_value", "is_met")
+    }
+    result = []
+    for sub in subscriptions:
+        levels = SubscriptionLevels(subscription=sub)
+        for target in targets_by_service[sub.service_id]:
+            cells = [(month, measured.get((sub.pk, target.pk, month))) for month in months]
+            row = TargetAttainment(target=target, months=cells)
+            row.measured = sum(1 for _, m in cells if m is not None)
+            row.met = sum(1 for _, m in cells if m is not None and m.is_met)
+            levels.targets.append(row)
+        result.append(levels)
+    return result
+
+
+# --- Objects of the visible units ------------------------------------------------------
+
+
+def portal_subscriptions(*, units):
+    return (
+        Subscription.objects.filter(unit__in=units)
+        .exclude(status=Subscription.Status.ENDED)
+        .select_related("service", "service__category", "unit", "agreement")
+        .order_by("unit__path", "service__name")
+    )
+
+
+def portal_agreements(*, units):
+    return (
+        Agreement.objects.filter(unit__in=units)
+        .exclude(status=Agreement.Status.TERMINATED)
+        .select_related("unit", "signed_by")
+        .order_by("status", "next_review_on", "title")
+    )
+
+
+def portal_requirements(*, units):
+    return Requirement.objects.filter(unit__in=units).select_related(
+        "unit", "service", "prepared_by", "decided_by"
+    )
+
+
+def portal_escalations(*, units):
+    return Escalation.objects.filter(unit__in=units).select_related("unit", "service", "raised_by_contact")
+
+
+def portal_shared_interactions(*, units):
+    """Only what IT chose to share: internal notes never leave this filter."""
+    return (
+        Interaction.objects.filter(unit__in=units, is_shared_with_business=True)
+        .select_related("unit")
+        .order_by("-occurred_at")
+    )
+
+
+def portal_live_services():
+    return (
+        Service.objects.live()
+        .select_related("category")
+        .prefetch_related(Prefetch("targets", queryset=ServiceLevelTarget.objects.order_by("name")))
+    )
+
+
+def portal_invitations(*, user):
+    """The survey invitations of the person's own contacts (never a colleague's)."""
+    return SurveyInvitation.objects.filter(contact__user=user, contact__is_active=True).select_related(
+        "campaign", "unit", "contact"
+    )
+
+
+def portal_pending_invitations(*, user) -> list[SurveyInvitation]:
+    now = timezone.now()
+    candidates = portal_invitations(user=user).filter(
+        Q(status__in=[SurveyInvitation.Status.PENDING, SurveyInvitation.Status.SENT]),
+        campaign__opens_at__lte=now,
+        campaign__closes_at__gt=now,
+    )
+    return [
+        inv for inv in candidates.order_by("campaign__closes_at") if survey_invitation_state(inv) == "open"
+    ]
+
+
+def portal_home(*, user) -> dict:
+    """Everything the portal home shows, in a fixed number of queries (12) whatever the
+    number of units, services, measurements or requests."""
+    units = list(portal_units(user=user))  # 2: the person's contacts, then their units
+    deciders = deciding_customers_for_units(units=units)  # 3
+    decides_for = {uid for uid, c in deciders.items() if c is not None and c.user_id == user.pk}
+    subscriptions = list(portal_subscriptions(units=units))  # 4
+    levels = subscription_levels(subscriptions=subscriptions)  # 5, 6
+    requirements = portal_requirements(units=units)
+    open_statuses = [
+        Requirement.Status.DRAFT,
+        Requirement.Status.SUBMITTED,
+        Requirement.Status.APPROVED,
+        Requirement.Status.IN_DELIVERY,
+    ]
+    managers = {}
+    for unit in units:
+        if unit.relationship_manager_id:
+            managers.setdefault(unit.relationship_manager_id, (unit.relationship_manager, []))[1].append(unit)
+    measured = sum(t.measured for level in levels for t in level.targets)
+    met = sum(t.met for level in levels for t in level.targets)
+    return {
+        "units": units,
+        "months": attainment_months(),
+        "review_soon": timezone.localdate() + datetime.timedelta(days=30),
+        "overall_attainment": round(100 * met / measured) if measured else None,
+        "deciders": deciders,
+        "managers": list(managers.values()),
+        "levels": levels,
+        "agreements": list(portal_agreements(units=units)),  # 7
+        "awaiting_decision": list(  # 8
+            requirements.filter(status=Requirement.Status.SUBMITTED, unit_id__in=decides_for).order_by(
+                "submitted_at"
+            )
+        ),
+        "requirements": list(requirements.filter(status__in=open_statuses).order_by("-updated_at")[:8]),  # 9
+        "escalations": list(portal_escalations(units=units).open().order_by("respond_by")),  # 10
+        "pending_surveys": portal_pending_invitations(user=user),  # 11
+        "shared_notes": list(portal_shared_interactions(units=units)[:5]),  # 12
+    }

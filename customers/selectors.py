@@ -1,0 +1,34 @@
+from .models import BusinessUnit, Contact
+
+
+def deciding_customer_for(*, unit: BusinessUnit) -> Contact | None:
+    """The active customer contact of the nearest unit at or above `unit`: the one person
+    who may decide for it. One query, whatever the depth of the tree."""
+    return (
+        Contact.objects.filter(
+            unit_id__in=[*unit.ancestor_ids, unit.pk],
+            role=Contact.Role.CUSTOMER,
+            is_active=True,
+        )
+        .select_related("unit", "user")
+        .order_by("-unit__depth")
+        .first()
+    )
+
+
+def contacts_of_user_for_unit(*, user, unit: BusinessUnit) -> list[Contact]:
+    """The contacts through which a portal user acts for `unit` (their own unit, or an
+    ancestor for a customer of a division)."""
+    if not user.is_authenticated:
+        return []
+    return list(Contact.objects.filter(user=user, is_active=True, unit_id__in=[*unit.ancestor_ids, unit.pk]))
+
+
+def unit_is_visible_to(*, user, unit: BusinessUnit) -> bool:
+    return BusinessUnit.objects.visible_to(user).filter(pk=unit.pk).exists()
+
+
+def unit_is_editable_by(*, user, unit: BusinessUnit) -> bool:
+    if not user.is_authenticated or not user.is_staff:
+        return False
+    return user.has_perm("customers.manage_all_units") or unit.relationship_manager_id == user.pk

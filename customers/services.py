@@ -1,0 +1,170 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from brm.domain import DomainError, DomainPermissionError
+
+from .models import BusinessObjective, BusinessUnit, Contact
+from .selectors import unit_is_editable_by
+
+
+def ensure_can_edit_unit(*, user, unit: BusinessUnit) -> None:
+    """A relationship manager changes only the units of their portfolio, unless they hold
+    the wider right `customers.manage_all_units`."""
+    if not unit_is_editable_by(user=user, unit=unit):
+        raise DomainPermissionError(
+            f"{unit.name} is not in your portfolio: only its relationship manager or IT "
+            "management may change it."
+        )
+
+
+def _check_parent(*, unit: BusinessUnit, parent: BusinessUnit | None) -> None:
+    if parent is None or unit.pk is None:
+        return
+    if parent.pk == unit.pk:
+        raise DomainError("A unit cannot be its own parent.", field="parent")
+    if f"/{unit.pk}/" in parent.path:
+        raise DomainError(
+            f"{unit.name} cannot be placed under {parent.name}: that is one of its own sub-units.",
+            field="parent",
+        )
+
+
+@transaction.atomic
+def unit_save(*, unit: BusinessUnit, by=None) -> BusinessUnit:
+    """Create or change a unit. The tree stays a tree: a unit never lands under itself."""
+    if by is not None and unit.pk:
+        ensure_can_edit_unit(user=by, unit=BusinessUnit.objects.get(pk=unit.pk))
+    _check_parent(unit=unit, parent=unit.parent)
+    if BusinessUnit.objects.filter(code=unit.code).exclude(pk=unit.pk).exists():
+        raise DomainError(f"The code {unit.code} is already used by another unit.", field="code")
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def unit_move(*, unit: BusinessUnit, parent: BusinessUnit | None, by=None) -> BusinessUnit:
+    unit.parent = parent
+    return unit_save(unit=unit, by=by)
+
+
+@transaction.atomic
+def contact_save(*, contact: Contact, by=None) -> Contact:
+    """Create or change a contact. A unit has one active customer at most, so that who
+    decides for it is never in doubt."""
+    if by is not None:
+        ensure_can_edit_unit(user=by, unit=contact.unit)
+    if (
+        contact.role == Contact.Role.CUSTOMER
+        and contact.is_active
+        and Contact.objects.filter(unit=contact.unit, role=Contact.Role.CUSTOMER, is_active=True)
+        .exclude(pk=contact.pk)
+        .exists()
+    ):
+        raise DomainError(
+            f"{contact.unit.name} already has an active customer; make that contact a stakeholder first.",
+            field="role",
+        )
+    if Contact.objects.filter(unit=contact.unit, email__iexact=contact.email).exclude(pk=contact.pk).exists():
+        raise DomainError(f"{contact.email} is already a contact of {contact.unit.name}.", field="email")
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as exc:  # a concurrent write won the race
+        raise DomainError("This contact conflicts with one saved at the same time; try again.") from exc
+    return contact
+
+
+# --- Portal access: staff give a contact a login, or take it away -----------------------
+
+
+def _portal_access_link(user) -> str:
+    path = reverse(
+        "portal:access-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return f"{settings.BRM_BASE_URL}{path}"
+
+
+@transaction.atomic
+def contact_grant_portal_access(*, contact: Contact, by):
+    """Give a contact a login for the self-service portal (username = their e-mail) and
+    e-mail them a link to choose a password. The link is single use (it stops working once
+    a password is set, since the token covers the password hash) and expires after
+    PASSWORD_RESET_TIMEOUT. Only staff who may edit the contact's unit grant access.
+    Granting again before the contact has chosen a password sends a fresh link."""
+    # Imported here: relationships imports this module, so a top-level import would cycle.
+    from relationships.mail import email_enqueue
+
+    User = get_user_model()
+    ensure_can_edit_unit(user=by, unit=contact.unit)
+    if not contact.is_active:
+        raise DomainError(f"{contact.full_name} is no longer an active contact; reactivate them first.")
+    if not contact.email:
+        raise DomainError(f"{contact.full_name} has no e-mail address to send the link to.", field="email")
+    user = contact.user
+    if user is None:
+        user = User.objects.filter(username__iexact=contact.email).first()
+    if user is not None and user.is_staff:
+        raise DomainError(
+            f"{contact.email} belongs to an IT staff login; staff use the staff side, not the portal.",
+            field="email",
+        )
+    if user is not None and user.is_active and user.has_usable_password() and contact.user_id == user.pk:
+        raise DomainError(f"{contact.full_name} already has access to the portal.")
+    if user is None:
+        user = User(
+            username=contact.email.lower(),
+            email=contact.email,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+        )
+    if not user.has_usable_password() or not user.is_active or user.pk is None:
+        # A new or revoked login: no password until the contact chooses one through the link.
+        user.set_unusable_password()
+    user.is_active = True
+    user.save()
+    if contact.user_id != user.pk:
+        contact.user = user
+        contact.save(update_fields=["user", "updated_at"])
+    email_enqueue(
+        key=f"portal-access:{contact.pk}:{timezone.now().isoformat()}",
+        to=[contact.email],
+        subject="Your access to the BRM self-service portal",
+        template="portal_access",
+        context={"contact": contact, "user": user, "link": _portal_access_link(user)},
+    )
+    return user
+
+
+@transaction.atomic
+def contact_revoke_portal_access(*, contact: Contact, by) -> None:
+    """Take a contact's portal access away. The login is unlinked from the contact; when it
+    serves no other active contact it is deactivated (its sessions stop working) and its
+    password made unusable, so an unused set-password link dies with it too."""
+    ensure_can_edit_unit(user=by, unit=contact.unit)
+    user = contact.user
+    if user is None:
+        raise DomainError(f"{contact.full_name} has no access to the portal.")
+    contact.user = None
+    contact.save(update_fields=["user", "updated_at"])
+    if not user.is_staff and not Contact.objects.filter(user=user, is_active=True).exists():
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["is_active", "password"])
+
+
+@transaction.atomic
+def objective_save(*, objective: BusinessObjective, by) -> BusinessObjective:
+    """Create or change a business objective: staff who may edit its unit only."""
+    ensure_can_edit_unit(user=by, unit=objective.unit)
+    objective.save()
+    return objective

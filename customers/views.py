@@ -1,0 +1,328 @@
+"""Staff pages of the business side: units (list, 360° page, create, edit), contacts and
+objectives. The unit page's quick-log form posts to relationships:interaction-log.
+
+Views parse input, check access, call one selector or service and render. Every write goes
+through customers.services or relationships.services, so the messages are the API's.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from brm.domain import DomainError
+from brm.exporting import export_rows
+from relationships import selectors as relationship_selectors
+from relationships.forms import InteractionForm
+from relationships.health import health_scores
+from relationships.views import form_error_from, staff_required
+
+from . import services
+from .forms import ContactFilter, ContactForm, ObjectiveForm, UnitFilter, UnitForm
+from .models import BusinessObjective, BusinessUnit, Contact
+from .selectors import unit_is_editable_by
+
+PAGE_SIZE = 25
+
+
+def _page_or_export(request, queryset, *, columns, filename):
+    """(page, None) for the HTML list, or (None, response) when ?export=csv|xlsx asks for
+    the whole filtered list as a spreadsheet."""
+    export_format = request.GET.get("export")
+    if export_format in ("csv", "xlsx"):
+        return None, export_rows(
+            rows=queryset, columns=columns, export_format=export_format, filename=filename
+        )
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page")), None
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    return query.urlencode()
+
+
+# --- Units ---------------------------------------------------------------------------------
+
+UNIT_COLUMNS = [
+    ("Code", lambda u: u.code),
+    ("Name", lambda u: u.name),
+    ("Kind", lambda u: u.get_kind_display()),
+    ("Parent", lambda u: u.parent.name if u.parent_id else ""),
+    (
+        "Relationship manager",
+        lambda u: u.relationship_manager.get_full_name() if u.relationship_manager_id else "",
+    ),
+    ("Holds a budget", lambda u: u.has_budget),
+    ("Annual IT budget", lambda u: u.annual_it_budget),
+    ("Contacts", lambda u: u.contact_count),
+    ("Active", lambda u: u.is_active),
+]
+
+
+@staff_required
+def unit_list(request):
+    """Every unit (staff see them all), with the health of the ones on the page.
+    Queries: session, user, units count, units page, health scores (+ groups for 'mine')."""
+    data = request.GET.copy()
+    if "is_active" not in data:
+        data["is_active"] = "true"
+    units = (
+        BusinessUnit.objects.select_related("parent", "relationship_manager")
+        .annotate(contact_count=Count("contacts", filter=Q(contacts__is_active=True)))
+        .order_by("path")
+    )
+    if request.GET.get("mine"):
+        units = units.managed_by(request.user)
+    unit_filter = UnitFilter(data, queryset=units)
+    if request.GET.get("export") in ("csv", "xlsx"):
+        # The health of every exported unit: one more query, whatever the count.
+        scores = health_scores(unit_filter.qs)
+        columns = [
+            *UNIT_COLUMNS,
+            ("Health", lambda u: scores[u.pk].score if u.pk in scores else None),
+            ("Health band", lambda u: scores[u.pk].band if u.pk in scores else ""),
+            ("Health reasons", lambda u: " ".join(scores[u.pk].reasons) if u.pk in scores else ""),
+        ]
+        return export_rows(
+            rows=unit_filter.qs, columns=columns, export_format=request.GET["export"], filename="units"
+        )
+    page, _ = _page_or_export(request, unit_filter.qs, columns=UNIT_COLUMNS, filename="units")
+    scores = health_scores(BusinessUnit.objects.filter(pk__in=[unit.pk for unit in page.object_list]))
+    rows = [(unit, scores.get(unit.pk)) for unit in page.object_list]
+    return render(
+        request,
+        "customers/unit_list.html",
+        {
+            "filter": unit_filter,
+            "page": page,
+            "rows": rows,
+            "query_string": _query_without_page(request),
+            "mine": bool(request.GET.get("mine")),
+            # Unfiltered, the list is the tree in order: indent each unit by its depth.
+            "as_tree": not any(
+                request.GET.get(key) for key in ("q", "kind", "relationship_manager", "has_budget", "mine")
+            ),
+            "nav": "units",
+        },
+    )
+
+
+def _unit_or_404(pk) -> BusinessUnit:
+    return get_object_or_404(BusinessUnit.objects.select_related("parent", "relationship_manager"), pk=pk)
+
+
+@staff_required
+def unit_detail(request, pk):
+    """The 360° view. A constant number of queries, whatever the size of the subtree."""
+    unit = _unit_or_404(pk)
+    overview = relationship_selectors.unit_overview(unit=unit)
+    editable = unit_is_editable_by(user=request.user, unit=unit)
+    form = InteractionForm(unit=unit, user=request.user) if editable else None
+    return render(
+        request,
+        "customers/unit_detail.html",
+        {
+            "o": overview,
+            "unit": unit,
+            "editable": editable,
+            "form": form,
+            "attainment_chart": _attainment_chart(overview),
+            "nav": "units",
+        },
+    )
+
+
+def _attainment_chart(overview) -> dict:
+    """Share of all targets met per month, over every subscription on the page."""
+    data = []
+    for month in overview.months:
+        cells = [
+            row["months"][month]
+            for s in overview.subscriptions
+            for row in s.attainment
+            if month in row["months"]
+        ]
+        data.append(round(100 * sum(1 for m in cells if m.is_met) / len(cells)) if cells else None)
+    return {
+        "labels": [month.strftime("%b %Y") for month in overview.months],
+        "datasets": [{"label": "Targets met (%)", "data": data, "colour": "#2f9e44"}],
+    }
+
+
+def _unit_save_from_form(request, form) -> BusinessUnit | None:
+    try:
+        return services.unit_save(unit=form.instance, by=request.user)
+    except ValidationError as error:
+        form.add_error(None, error)
+    except DomainError as error:
+        form_error_from(form, error)
+    return None
+
+
+@staff_required
+def unit_edit(request, pk=None):
+    """Create a unit, or edit one of your portfolio (IT management: any unit). Others see
+    the unit read-only."""
+    unit = _unit_or_404(pk) if pk else None
+    if unit is not None and not unit_is_editable_by(user=request.user, unit=unit):
+        messages.warning(request, f"{unit.name} is not in your portfolio: you can read it, not change it.")
+        return redirect("customers:unit-detail", unit.pk)
+    if request.method == "POST":
+        form = UnitForm(request.POST, instance=unit)
+        if form.is_valid():
+            if unit is None and not form.instance.relationship_manager_id:
+                form.instance.relationship_manager = request.user
+            saved = _unit_save_from_form(request, form)
+            if saved:
+                messages.success(request, f"Saved {saved.name}.")
+                return redirect("customers:unit-detail", saved.pk)
+    else:
+        initial = {}
+        if unit is None:
+            initial = {"relationship_manager": request.user.pk, "parent": request.GET.get("parent")}
+        form = UnitForm(instance=unit, initial=initial)
+    return render(
+        request,
+        "customers/form.html",
+        {
+            "form": form,
+            "title": f"Edit {unit.name}" if unit else "New business unit",
+            "cancel_url": reverse("customers:unit-detail", args=[unit.pk])
+            if unit
+            else reverse("customers:unit-list"),
+            "unit": unit,
+            "nav": "units",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Contacts ------------------------------------------------------------------------------
+
+CONTACT_COLUMNS = [
+    ("First name", lambda c: c.first_name),
+    ("Last name", lambda c: c.last_name),
+    ("E-mail", lambda c: c.email),
+    ("Phone", lambda c: c.phone),
+    ("Job title", lambda c: c.job_title),
+    ("Role", lambda c: c.get_role_display()),
+    ("Unit", lambda c: c.unit.name),
+    ("Unit code", lambda c: c.unit.code),
+    ("Portal login", lambda c: bool(c.user_id)),
+    ("Active", lambda c: c.is_active),
+]
+
+
+@staff_required
+def contact_list(request):
+    """Queries: session, user, count, page (contacts with their unit)."""
+    contacts = Contact.objects.select_related("unit").order_by("last_name", "first_name", "pk")
+    contact_filter = ContactFilter(request.GET, queryset=contacts)
+    page, export = _page_or_export(request, contact_filter.qs, columns=CONTACT_COLUMNS, filename="contacts")
+    if export:
+        return export
+    return render(
+        request,
+        "customers/contact_list.html",
+        {
+            "filter": contact_filter,
+            "page": page,
+            "query_string": _query_without_page(request),
+            "nav": "units",
+        },
+    )
+
+
+@staff_required
+def contact_detail(request, pk):
+    contact = get_object_or_404(Contact.objects.select_related("unit", "user"), pk=pk)
+    interactions = contact.interactions.select_related("unit").order_by("-occurred_at")[:10]
+    return render(
+        request,
+        "customers/contact_detail.html",
+        {
+            "contact": contact,
+            "interactions": interactions,
+            "editable": unit_is_editable_by(user=request.user, unit=contact.unit),
+            "nav": "units",
+        },
+    )
+
+
+@staff_required
+def contact_edit(request, pk=None):
+    contact = get_object_or_404(Contact.objects.select_related("unit"), pk=pk) if pk else None
+    if contact is not None and not unit_is_editable_by(user=request.user, unit=contact.unit):
+        messages.warning(
+            request,
+            f"{contact.unit.name} is not in your portfolio: you can read this contact, not change it.",
+        )
+        return redirect("customers:contact-detail", contact.pk)
+    units = BusinessUnit.objects.editable_by(request.user).filter(is_active=True).order_by("path")
+    if request.method == "POST":
+        form = ContactForm(request.POST, instance=contact, units=units)
+        if form.is_valid():
+            try:
+                saved = services.contact_save(contact=form.instance, by=request.user)
+            except DomainError as error:
+                form_error_from(form, error)
+            else:
+                messages.success(request, f"Saved {saved.full_name}.")
+                return redirect("customers:unit-detail", saved.unit_id)
+    else:
+        form = ContactForm(instance=contact, units=units, initial={"unit": request.GET.get("unit")})
+    return render(
+        request,
+        "customers/form.html",
+        {
+            "form": form,
+            "title": f"Edit {contact.full_name}" if contact else "New contact",
+            "cancel_url": reverse("customers:contact-detail", args=[contact.pk])
+            if contact
+            else reverse("customers:contact-list"),
+            "nav": "units",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Objectives ----------------------------------------------------------------------------
+
+
+@staff_required
+def objective_edit(request, pk=None, unit_pk=None):
+    objective = get_object_or_404(BusinessObjective.objects.select_related("unit"), pk=pk) if pk else None
+    unit = objective.unit if objective else _unit_or_404(unit_pk)
+    if not unit_is_editable_by(user=request.user, unit=unit):
+        messages.warning(
+            request, f"{unit.name} is not in your portfolio: you can read its objectives, not change them."
+        )
+        return redirect("customers:unit-detail", unit.pk)
+    if request.method == "POST":
+        form = ObjectiveForm(request.POST, instance=objective)
+        if form.is_valid():
+            form.instance.unit = unit
+            try:
+                saved = services.objective_save(objective=form.instance, by=request.user)
+            except DomainError as error:
+                form_error_from(form, error)
+            else:
+                messages.success(request, f"Saved the objective “{saved.title}”.")
+                return redirect("customers:unit-detail", unit.pk)
+    else:
+        form = ObjectiveForm(instance=objective)
+    return render(
+        request,
+        "customers/form.html",
+        {
+            "form": form,
+            "title": f"Objective of {unit.name}",
+            "cancel_url": reverse("customers:unit-detail", args=[unit.pk]),
+            "nav": "units",
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,200 @@
+"""Forms of the staff workspace. They check the shape of the input; the rules (who may,
+in which state) stay in relationships.services and come back as field errors."""
+
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from customers.models import BusinessUnit, Contact
+
+from .models import Escalation, FollowUpAction, Interaction, Opportunity, Requirement
+
+User = get_user_model()
+ACTION_ROWS = 3
+
+
+def staff_choices():
+    return User.objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name")
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ActionRowsMixin:
+    """Up to ACTION_ROWS follow-up actions (title, owner, due date) in the same form as the
+    meeting they came out of; cleaned into `cleaned_data["actions"]` for the service."""
+
+    action_count = 0
+
+    def add_action_rows(self, *, user, count: int = ACTION_ROWS) -> None:
+        owners = staff_choices()
+        self.action_count = count
+        for n in range(count):
+            self.fields[f"action_{n}_title"] = forms.CharField(max_length=200, required=False, label="Action")
+            self.fields[f"action_{n}_owner"] = StaffChoiceField(
+                queryset=owners, required=False, label="Owner", initial=user.pk
+            )
+            self.fields[f"action_{n}_due"] = forms.DateField(required=False, label="Due", widget=DateInput())
+
+    def action_rows(self):
+        return [
+            (self[f"action_{n}_title"], self[f"action_{n}_owner"], self[f"action_{n}_due"])
+            for n in range(self.action_count)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        actions = []
+        for n in range(self.action_count):
+            title = (data.get(f"action_{n}_title") or "").strip()
+            owner, due = data.get(f"action_{n}_owner"), data.get(f"action_{n}_due")
+            if not title:
+                if due:
+                    self.add_error(f"action_{n}_title", "Say what has to be done.")
+                continue
+            if owner is None:
+                self.add_error(f"action_{n}_owner", "Choose who owns this action.")
+            if due is None:
+                self.add_error(f"action_{n}_due", "Give the action a due date.")
+            elif due < today - datetime.timedelta(days=1):
+                self.add_error(f"action_{n}_due", "A new action cannot be due in the past.")
+            actions.append({"title": title, "owner": owner, "due_on": due})
+        data["actions"] = actions
+        return data
+
+
+class InteractionForm(ActionRowsMixin, forms.Form):
+    """Log a contact moment, with up to three follow-up actions agreed in it."""
+
+    kind = forms.ChoiceField(choices=Interaction.Kind.choices, initial=Interaction.Kind.MEETING)
+    subject = forms.CharField(max_length=200)
+    occurred_at = forms.DateTimeField(label="When", widget=DateTimeInput())
+    sentiment = forms.ChoiceField(
+        choices=Interaction.Sentiment.choices, initial=Interaction.Sentiment.NEUTRAL
+    )
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who was there",
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    is_shared_with_business = forms.BooleanField(
+        required=False, label="Share these notes with the business in the portal"
+    )
+
+    def __init__(self, *args, unit: BusinessUnit, user, with_actions: bool = True, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault(
+            "occurred_at", timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
+        )
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        self.fields["contacts"].queryset = unit.contacts.filter(is_active=True)
+        self.fields["contacts"].label_from_instance = lambda c: (
+            f"{c.full_name} ({c.get_role_display().split(' (')[0]})"
+        )
+        self.add_action_rows(user=user, count=ACTION_ROWS if with_actions else 0)
+
+
+class ActionForm(forms.ModelForm):
+    owner = StaffChoiceField(queryset=User.objects.none())
+
+    class Meta:
+        model = FollowUpAction
+        fields = ["unit", "title", "description", "owner", "due_on"]
+        widgets = {"due_on": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["owner"].queryset = staff_choices()
+
+
+class RequirementForm(forms.ModelForm):
+    class Meta:
+        model = Requirement
+        fields = ["unit", "title", "description", "kind", "service", "priority", "desired_by"]
+        widgets = {"desired_by": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Requirement.Kind.CHANGE and not data.get("service"):
+            self.add_error("service", "A change request must name the service to change.")
+        return data
+
+
+class OpportunityForm(forms.ModelForm):
+    owner = StaffChoiceField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = Opportunity
+        fields = ["unit", "title", "description", "kind", "status", "estimated_annual_value", "owner"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        labels = {"estimated_annual_value": "Estimated annual value (€)"}
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["owner"].queryset = staff_choices()
+
+
+class EscalationRaiseForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=BusinessUnit.objects.none())
+    subject = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    severity = forms.ChoiceField(choices=Escalation.Severity.choices, initial=Escalation.Severity.MEDIUM)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class EscalationStepForm(forms.Form):
+    """A note for acknowledge / escalate / comment, the resolution for resolve."""
+
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+
+
+class ReviewForm(ActionRowsMixin, forms.Form):
+    subject = forms.CharField(max_length=200)
+    occurred_at = forms.DateTimeField(label="When", widget=DateTimeInput())
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 16}), label="Agenda and notes")
+    sentiment = forms.ChoiceField(
+        choices=Interaction.Sentiment.choices, initial=Interaction.Sentiment.NEUTRAL
+    )
+    is_shared_with_business = forms.BooleanField(required=False, label="Share the notes with the business")
+    mark_reviewed = forms.BooleanField(
+        required=False, initial=True, label="Mark the agreement as reviewed today (sets the next review date)"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_action_rows(user=user)
+
+    def main_fields(self):
+        return [field for field in self if not field.name.startswith("action_")]
+
+
+class SearchFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")

@@ -1,0 +1,491 @@
+"""The periodic work of the portal (brm-spec.md, "Periodic work"): one function per job.
+
+Every job is safe to run twice, or twice at once: each piece of work is claimed with a
+conditional UPDATE or `select_for_update(skip_locked=True)` inside the transaction that
+does it, and every e-mail goes through the outbox under a key naming its reason, so a
+second run finds nothing left to claim and a second enqueue of a key queues nothing.
+A worker killed halfway leaves either untouched work (claimed again by the next run) or
+outbox rows still pending (sent by the next flush or by the redelivered task).
+
+Celery tasks (tasks.py) and `manage.py run_job <name>` call these; `now` is for tests.
+"""
+
+import datetime
+import logging
+import secrets
+from collections.abc import Iterable
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from customers.models import BusinessUnit, Contact
+from services.models import Agreement, Service, Subscription
+
+from . import rules, services
+from .mail import email_enqueue, email_enqueue_many, email_send_many
+from .models import (
+    Escalation,
+    FollowUpAction,
+    OutgoingEmail,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyResponse,
+    hash_survey_token,
+    survey_token_for,
+)
+from .selectors_survey import invitation_email_key
+
+log = logging.getLogger(__name__)
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- 1. Survey scheduling and dispatch ----------------------------------------------------
+
+
+def _units_with_live_subscriptions():
+    live = Subscription.objects.filter(
+        unit=OuterRef("pk"), status=Subscription.Status.ACTIVE, service__lifecycle=Service.Lifecycle.LIVE
+    )
+    return BusinessUnit.objects.filter(is_active=True).filter(Exists(live))
+
+
+def survey_due_units(*, now: datetime.datetime, unit_ids: Iterable[int] | None = None) -> list[BusinessUnit]:
+    """Units with a live subscription whose contacts are due a survey: never surveyed, or
+    their last campaign opened longer ago than the unit's frequency (months)."""
+    units = _units_with_live_subscriptions().annotate(last_surveyed=Max("invitations__campaign__opens_at"))
+    if unit_ids is not None:
+        units = units.filter(pk__in=list(unit_ids))
+    return [
+        unit
+        for unit in units.order_by("path")
+        if unit.last_surveyed is None
+        or unit.last_surveyed <= now - relativedelta(months=unit.survey_frequency_months)
+    ]
+
+
+def survey_contacts_to_invite(*, units: list[BusinessUnit], now: datetime.datetime) -> list[Contact]:
+    """The active customers and purchasers of `units`, less anyone (by e-mail address,
+    across all their units) invited within the fatigue cap; one contact per address."""
+    since = now - datetime.timedelta(days=settings.BRM_SURVEY_FATIGUE_DAYS)
+    recently_asked = set(
+        SurveyInvitation.objects.filter(campaign__opens_at__gt=since)
+        .annotate(address=Lower("contact__email"))
+        .values_list("address", flat=True)
+    )
+    chosen: dict[str, Contact] = {}
+    contacts = (
+        Contact.objects.filter(
+            unit__in=units, is_active=True, role__in=[Contact.Role.CUSTOMER, Contact.Role.PURCHASER]
+        )
+        .select_related("unit")
+        .order_by("unit__path", "pk")
+    )
+    for contact in contacts:
+        address = contact.email.strip().lower()
+        if address and address not in recently_asked and address not in chosen:
+            chosen[address] = contact
+    return list(chosen.values())
+
+
+def survey_schedule(*, now: datetime.datetime | None = None) -> SurveyCampaign | None:
+    """Job 1: open a campaign for the units that are due, with an invitation for each of
+    their contacts, and e-mail the invitations (after commit, in chunks). Also resumes the
+    dispatch of a campaign a crash left half sent. Returns the new campaign, if any."""
+    now = now or timezone.now()
+    campaign = _survey_campaign_open(now=now)
+    for campaign_id in SurveyCampaign.objects.filter(status=SurveyCampaign.Status.SENDING).values_list(
+        "pk", flat=True
+    ):
+        if campaign is None or campaign_id != campaign.pk:
+            survey_dispatch(campaign_id=campaign_id)
+    return campaign
+
+
+@transaction.atomic
+def _survey_campaign_open(*, now: datetime.datetime) -> SurveyCampaign | None:
+    # Lock the candidate units first, then decide which are due with a fresh query: a
+    # parallel run either skips the units locked here, or (once this commits) sees their
+    # new invitations and finds them not due.
+    candidate_ids = list(
+        BusinessUnit.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=_units_with_live_subscriptions().values("pk"))
+        .values_list("pk", flat=True)
+    )
+    if not candidate_ids:
+        return None
+    units = survey_due_units(now=now, unit_ids=candidate_ids)
+    contacts = survey_contacts_to_invite(units=units, now=now)
+    if not contacts:
+        return None
+    local = timezone.localtime(now)
+    campaign = SurveyCampaign.objects.create(
+        name=f"Satisfaction survey {local:%B %Y} ({local:%d %b %H:%M})",
+        status=SurveyCampaign.Status.SENDING,
+        opens_at=now,
+        closes_at=now + datetime.timedelta(days=settings.BRM_SURVEY_CAMPAIGN_DAYS),
+    )
+    invitations = []
+    for contact in contacts:
+        salt = secrets.token_hex(16)
+        invitations.append(
+            SurveyInvitation(
+                campaign=campaign,
+                contact=contact,
+                unit=contact.unit,
+                token_salt=salt,
+                token_hash=hash_survey_token(survey_token_for(salt)),
+            )
+        )
+    SurveyInvitation.objects.bulk_create(invitations, batch_size=500)
+    log.info("Survey campaign %s opened with %s invitations.", campaign.pk, len(invitations))
+    transaction.on_commit(lambda: _publish_dispatch(campaign.pk))
+    return campaign
+
+
+def _publish_dispatch(campaign_id: int) -> None:
+    from .tasks import survey_dispatch_task
+
+    try:
+        survey_dispatch_task.delay(campaign_id)
+    except Exception:  # noqa: BLE001 - broker down: the next scheduling run resumes it
+        log.warning("Broker unavailable; campaign %s is dispatched by the next run.", campaign_id)
+
+
+def survey_dispatch(*, campaign_id: int) -> int:
+    """Hand the campaign's invitations not yet e-mailed to the chunk senders (a task per
+    BRM_SURVEY_DISPATCH_CHUNK invitations). Returns how many chunks were published.
+    Publishing a chunk twice is harmless: the sender claims each invitation once."""
+    from .tasks import survey_send_chunk_task
+
+    pending = list(
+        SurveyInvitation.objects.filter(campaign_id=campaign_id, status=SurveyInvitation.Status.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not pending:
+        _survey_campaign_mark_open(campaign_id)
+        return 0
+    chunks = list(_chunks(pending, settings.BRM_SURVEY_DISPATCH_CHUNK))
+    for chunk in chunks:
+        survey_send_chunk_task.delay(campaign_id, chunk)
+    return len(chunks)
+
+
+def _survey_campaign_mark_open(campaign_id: int) -> None:
+    """SENDING -> OPEN once no invitation waits; a conditional UPDATE, so it happens once."""
+    SurveyCampaign.objects.filter(pk=campaign_id, status=SurveyCampaign.Status.SENDING).exclude(
+        Exists(
+            SurveyInvitation.objects.filter(campaign=OuterRef("pk"), status=SurveyInvitation.Status.PENDING)
+        )
+    ).update(status=SurveyCampaign.Status.OPEN)
+
+
+def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
+    """E-mail a chunk of invitations. First, in one transaction, claim those still pending
+    (locked, skipping any a parallel sender holds) and write their e-mails to the outbox;
+    then send this chunk's outbox rows that are still pending, one commit each. Run again
+    after a crash it sends what the first run left pending. Returns e-mails sent."""
+    with transaction.atomic():
+        invitations = list(
+            SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=invitation_ids, campaign_id=campaign_id, status=SurveyInvitation.Status.PENDING)
+            .select_related("contact", "unit", "campaign")
+        )
+        now = timezone.now()
+        email_enqueue_many(
+            messages=[
+                {
+                    "key": invitation_email_key(campaign_id=campaign_id, invitation_id=invitation.pk),
+                    "to": [invitation.contact.email],
+                    "subject": f"How is IT doing for {invitation.unit.name}? Two minutes of your time",
+                    "template": "survey_invitation",
+                    "context": {
+                        "invitation": invitation,
+                        "contact": invitation.contact,
+                        "campaign": invitation.campaign,
+                    },
+                }
+                for invitation in invitations
+            ]
+        )
+        SurveyInvitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
+            status=SurveyInvitation.Status.SENT, sent_at=now
+        )
+    keys = [invitation_email_key(campaign_id=campaign_id, invitation_id=pk) for pk in invitation_ids]
+    email_ids = list(
+        OutgoingEmail.objects.filter(key__in=keys, status=OutgoingEmail.Status.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    sent = email_send_many(email_ids=email_ids)
+    _survey_campaign_mark_open(campaign_id)
+    return sent
+
+
+# --- 2. Survey reminders and closing ------------------------------------------------------
+
+
+def survey_remind_and_close(*, now: datetime.datetime | None = None) -> dict:
+    """Job 2: remind non-respondents, then close campaigns past their end."""
+    now = now or timezone.now()
+    reminded = survey_remind(now=now)
+    closed = [survey_campaign_close(campaign_id=pk, now=now) for pk in _campaigns_to_close(now)]
+    return {"reminded": reminded, "closed": sum(1 for c in closed if c)}
+
+
+def survey_remind(*, now: datetime.datetime) -> int:
+    """Remind who has not answered BRM_SURVEY_REMINDER_AFTER_DAYS after the invitation (or
+    the last reminder), at most BRM_SURVEY_MAX_REMINDERS times, while the campaign is open.
+    Each reminder is claimed by bumping `reminder_count` on a locked row."""
+    cutoff = now - datetime.timedelta(days=settings.BRM_SURVEY_REMINDER_AFTER_DAYS)
+    due = (
+        SurveyInvitation.objects.filter(
+            status=SurveyInvitation.Status.SENT,
+            reminder_count__lt=settings.BRM_SURVEY_MAX_REMINDERS,
+            campaign__status__in=[SurveyCampaign.Status.SENDING, SurveyCampaign.Status.OPEN],
+            campaign__closes_at__gt=now,
+        )
+        .filter(Q(last_reminded_at__lte=cutoff) | Q(last_reminded_at__isnull=True, sent_at__lte=cutoff))
+        .order_by("pk")
+    )
+    ids = list(due.values_list("pk", flat=True))
+    reminded = 0
+    for chunk in _chunks(ids, 200):
+        email_ids = []
+        with transaction.atomic():
+            invitations = list(
+                due.filter(pk__in=chunk)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("contact", "unit", "campaign")
+            )
+            for invitation in invitations:
+                number = invitation.reminder_count + 1
+                email = email_enqueue(
+                    key=f"survey-reminder:{invitation.pk}:{number}",
+                    to=[invitation.contact.email],
+                    subject=f"Reminder: how is IT doing for {invitation.unit.name}?",
+                    template="survey_reminder",
+                    context={
+                        "invitation": invitation,
+                        "contact": invitation.contact,
+                        "campaign": invitation.campaign,
+                    },
+                    send=False,
+                )
+                if email is not None:
+                    email_ids.append(email.pk)
+                invitation.reminder_count = number
+                invitation.last_reminded_at = now
+            SurveyInvitation.objects.bulk_update(invitations, ["reminder_count", "last_reminded_at"])
+            transaction.on_commit(lambda ids=email_ids: _publish_send(ids))
+        reminded += len(invitations)
+    return reminded
+
+
+def _publish_send(email_ids: list[int]) -> None:
+    from .tasks import email_send_batch_task
+
+    for chunk in _chunks(email_ids, settings.BRM_SURVEY_DISPATCH_CHUNK):
+        try:
+            email_send_batch_task.delay(chunk)
+        except Exception:  # noqa: BLE001 - broker down: the flush job sends them later
+            log.warning("Broker unavailable; %s e-mails wait for the next flush.", len(chunk))
+
+
+def _campaigns_to_close(now: datetime.datetime) -> list[int]:
+    return list(
+        SurveyCampaign.objects.filter(
+            status__in=[SurveyCampaign.Status.SENDING, SurveyCampaign.Status.OPEN], closes_at__lte=now
+        ).values_list("pk", flat=True)
+    )
+
+
+def is_very_poor_answer(response: SurveyResponse) -> bool:
+    """An answer bad enough to escalate, not only to follow up (BRM_SURVEY_ESCALATE_AT_SATISFACTION)."""
+    return response.overall_satisfaction <= settings.BRM_SURVEY_ESCALATE_AT_SATISFACTION
+
+
+@transaction.atomic
+def survey_campaign_close(*, campaign_id: int, now: datetime.datetime | None = None) -> bool:
+    """Close one campaign past its end: the claim is the conditional UPDATE of its status,
+    so only one run closes it. Unanswered invitations expire; every poor answer (a
+    detractor, a poor score) gets its follow-up action, a very poor one an escalation at
+    level 1. Results are read by `selectors_survey.campaign_results`. False if another run
+    closed it (or it is not due)."""
+    now = now or timezone.now()
+    claimed = SurveyCampaign.objects.filter(
+        pk=campaign_id,
+        status__in=[SurveyCampaign.Status.SENDING, SurveyCampaign.Status.OPEN],
+        closes_at__lte=now,
+    ).update(status=SurveyCampaign.Status.CLOSED, closed_at=now)
+    if not claimed:
+        return False
+    SurveyInvitation.objects.filter(campaign_id=campaign_id).exclude(
+        status=SurveyInvitation.Status.RESPONDED
+    ).update(status=SurveyInvitation.Status.EXPIRED)
+    responses = (
+        SurveyResponse.objects.filter(campaign_id=campaign_id)
+        .select_related("unit__relationship_manager", "invitation__contact", "campaign")
+        .prefetch_related("ratings")
+    )
+    for response in responses:
+        ratings = [rating.rating for rating in response.ratings.all()]
+        if not rules.is_poor_answer(
+            overall_satisfaction=response.overall_satisfaction,
+            recommend_score=response.recommend_score,
+            ratings=ratings,
+        ):
+            continue
+        services.survey_response_follow_up(response=response)
+        if is_very_poor_answer(response):
+            services.escalation_raise_for_survey(response=response)
+    log.info("Survey campaign %s closed.", campaign_id)
+    return True
+
+
+# --- 3. Escalation ladder -----------------------------------------------------------------
+
+
+def escalation_ladder(*, now: datetime.datetime | None = None) -> dict:
+    """Job 3: an open (unacknowledged) escalation past its deadline climbs one level (up to
+    the IT steering group); one nearing it reminds the current level, once per level."""
+    now = now or timezone.now()
+    escalated = 0
+    overdue = Escalation.objects.filter(
+        status=Escalation.Status.OPEN, respond_by__lte=now, level__lt=rules.TOP_LEVEL
+    )
+    for pk in list(overdue.values_list("pk", flat=True)):
+        with transaction.atomic():
+            # The lock re-checks the row: a parallel run that escalated it first moved its
+            # deadline forward, so it no longer matches and is not escalated twice.
+            escalation = overdue.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if escalation is not None:
+                services.escalation_escalate(escalation=escalation, automatic=True)
+                escalated += 1
+    lead = datetime.timedelta(hours=settings.BRM_ESCALATION_REMIND_BEFORE_HOURS)
+    nearing = Escalation.objects.filter(
+        status=Escalation.Status.OPEN,
+        level_reminded_at__isnull=True,
+        respond_by__gt=now,
+        respond_by__lte=now + lead,
+    ).select_related("unit")
+    reminded = sum(services.escalation_remind(escalation=escalation) for escalation in nearing)
+    return {"escalated": escalated, "reminded": reminded}
+
+
+# --- 4. Overdue follow-up actions ---------------------------------------------------------
+
+
+def actions_overdue_remind(*, today: datetime.date | None = None) -> int:
+    """Job 4: remind the owner of each open action past its due date, at most once a day:
+    the claim is the conditional UPDATE of `last_reminded_on`."""
+    today = today or timezone.localdate()
+    overdue = FollowUpAction.objects.overdue(today).filter(
+        Q(last_reminded_on__isnull=True) | Q(last_reminded_on__lt=today)
+    )
+    reminded = 0
+    for action in overdue.select_related("owner", "unit"):
+        with transaction.atomic():
+            claimed = overdue.filter(pk=action.pk).update(last_reminded_on=today)
+            if not claimed:
+                continue
+            email_enqueue(
+                key=f"action-overdue:{action.pk}:{today.isoformat()}",
+                to=[action.owner.email],
+                subject=f"Overdue since {action.due_on:%d %b}: {action.title} ({action.unit.name})",
+                template="action_overdue",
+                context={"action": action, "days_overdue": (today - action.due_on).days},
+            )
+            reminded += 1
+    return reminded
+
+
+# --- 5. Agreement reviews coming due ------------------------------------------------------
+
+
+def agreement_reviews_due(*, today: datetime.date | None = None) -> int:
+    """Job 5: for each active agreement whose next review falls within
+    BRM_AGREEMENT_REVIEW_HORIZON_DAYS, open a review action for the relationship manager
+    (once per review date: the action is the record) with an agenda, and remind them."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=settings.BRM_AGREEMENT_REVIEW_HORIZON_DAYS)
+    due = Agreement.objects.review_due_by(horizon).filter(unit__relationship_manager__isnull=False)
+    opened = 0
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            agreement = (
+                due.select_for_update(skip_locked=True, of=("self",))
+                .select_related("unit__relationship_manager")
+                .filter(pk=pk)
+                .first()
+            )
+            if (
+                agreement is None
+                or FollowUpAction.objects.filter(
+                    agreement=agreement, due_on=agreement.next_review_on
+                ).exists()
+            ):
+                continue
+            manager = agreement.unit.relationship_manager
+            action = services.action_create(
+                unit=agreement.unit,
+                by=None,
+                title=f"Review agreement {agreement.reference}: {agreement.title}",
+                description=_review_agenda(agreement),
+                owner=manager,
+                due_on=agreement.next_review_on,
+                agreement=agreement,
+            )
+            email_enqueue(
+                key=f"agreement-review:{agreement.pk}:{agreement.next_review_on.isoformat()}",
+                to=[manager.email],
+                subject=f"Agreement review due {agreement.next_review_on:%d %b %Y}: {agreement.title}",
+                template="agreement_review",
+                context={"agreement": agreement, "action": action, "manager": manager},
+            )
+            opened += 1
+    return opened
+
+
+def _review_agenda(agreement: Agreement) -> str:
+    """The service review meeting's agenda: what is covered, and what to talk about."""
+    subscriptions = agreement.subscriptions.filter(status=Subscription.Status.ACTIVE).select_related(
+        "service"
+    )
+    unit = agreement.unit
+    open_escalations = unit.escalations.open().count()
+    open_actions = unit.actions.open().count()
+    lines = ["Agenda for the service review:", "1. Services under this agreement:"]
+    lines += [f"   - {sub.service.name}" for sub in subscriptions] or ["   - (none active)"]
+    lines += [
+        "2. Service level attainment since the last review.",
+        f"3. Open escalations of {unit.name}: {open_escalations}.",
+        f"4. Open follow-up actions: {open_actions}.",
+        "5. Changes the business expects; review interval and next review date.",
+    ]
+    return "\n".join(lines)
+
+
+# --- The registry: `manage.py run_job <name>` and the beat schedules use these names -------
+
+JOBS = {
+    "survey_schedule": (survey_schedule, "Open survey campaigns for due units and e-mail the invitations."),
+    "survey_remind_and_close": (
+        survey_remind_and_close,
+        "Remind non-respondents; close campaigns past their end, follow up poor answers.",
+    ),
+    "escalation_ladder": (
+        escalation_ladder,
+        "Remind escalations nearing their deadline; escalate overdue ones.",
+    ),
+    "actions_overdue": (actions_overdue_remind, "Remind owners of overdue follow-up actions (once a day)."),
+    "agreement_reviews": (agreement_reviews_due, "Open review actions for agreements coming due."),
+}

@@ -1,0 +1,161 @@
+"""Outgoing e-mail through a database outbox (see `OutgoingEmail`).
+
+`email_enqueue` is called inside the transaction that causes the mail; the row commits or
+rolls back with it. After commit a Celery task sends it; if the broker is down the row
+stays pending and `email_flush_pending` (a periodic job) sends it later. Sending claims the
+row with a conditional UPDATE, so two workers never send the same row.
+"""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutgoingEmail
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+def email_enqueue(
+    *, key: str, to: list[str], subject: str, template: str, context: dict, send: bool = True
+) -> OutgoingEmail | None:
+    """Queue one e-mail under `key`. A key already queued queues nothing: returns None.
+
+    `template` names `emails/<template>.txt` and, if present, `emails/<template>.html`.
+    `send=False` leaves the sending to the caller (a batch sender sends many rows in one
+    task instead of one task per row); the flush job still sends a row nobody sent.
+    """
+    to = sorted({address for address in to if address})
+    if not to:
+        return None
+    context = {**context, "base_url": settings.BRM_BASE_URL}
+    body_text = render_to_string(f"emails/{template}.txt", context)
+    try:
+        body_html = render_to_string(f"emails/{template}.html", context)
+    except Exception:  # noqa: BLE001 - the HTML part is optional
+        body_html = ""
+    email, created = OutgoingEmail.objects.get_or_create(
+        key=key[:200],
+        defaults={"to": to, "subject": subject[:300], "body_text": body_text, "body_html": body_html},
+    )
+    if not created:
+        return None
+    if send:
+        transaction.on_commit(lambda: _enqueue_send(email.pk))
+    return email
+
+
+def email_enqueue_many(*, messages: list[dict]) -> int:
+    """Queue many e-mails in one INSERT (a campaign's invitations), each a dict of the
+    arguments of `email_enqueue`; keys already queued are skipped. Nothing is sent: the
+    caller sends the rows (or the flush job does). Returns how many rows were new."""
+    rows = []
+    for message in messages:
+        to = sorted({address for address in message["to"] if address})
+        if not to:
+            continue
+        context = {**message["context"], "base_url": settings.BRM_BASE_URL}
+        rows.append(
+            OutgoingEmail(
+                key=message["key"][:200],
+                to=to,
+                subject=message["subject"][:300],
+                body_text=render_to_string(f"emails/{message['template']}.txt", context),
+                body_html=render_to_string(f"emails/{message['template']}.html", context),
+            )
+        )
+    keys = [row.key for row in rows]
+    before = OutgoingEmail.objects.filter(key__in=keys).count()
+    OutgoingEmail.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    return OutgoingEmail.objects.filter(key__in=keys).count() - before
+
+
+def email_message_id(key: str) -> str:
+    """The same Message-ID for every attempt at one outbox row: should a crash between the
+    mail server's acceptance and our commit make us send a row again, the receiving side
+    sees the same message twice and can drop the copy."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    return f"<{digest}@brm-outbox>"
+
+
+def _enqueue_send(email_id: int) -> None:
+    from .tasks import email_send_task
+
+    try:
+        email_send_task.delay(email_id)
+    except Exception:  # noqa: BLE001 - broker down: the flush job sends it later
+        log.warning("Broker unavailable; e-mail %s stays pending for the next flush.", email_id)
+
+
+def email_send(*, email_id: int) -> bool:
+    """Send one queued e-mail unless it is sent already or being sent. True if this call
+    sent it.
+
+    The row stays locked while the mail server takes the message: a parallel sender skips
+    it, and a worker killed before the commit leaves it pending for the next try, so a
+    message is never lost. The row is marked sent *before* the hand-over, so that after
+    the server has the message only the commit remains, made without waiting for the disk
+    (see below): a kill inside that fraction of a millisecond is the one case where a
+    message goes out twice, with the same Message-ID, which lets the receiver drop it.
+    """
+    with transaction.atomic():
+        email = (
+            OutgoingEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=OutgoingEmail.Status.PENDING)
+            .first()
+        )
+        if email is None:
+            return False
+        if connection.vendor == "postgresql":
+            # The commit after the hand-over need not wait for the WAL flush: should the
+            # database itself crash in the next moments, the row reverts to pending and is
+            # sent again (a duplicate, never a loss); a dead worker is covered either way.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=email.to,
+            headers={"Message-ID": email_message_id(email.key)},
+        )
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        attempts = email.attempts + 1
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), attempts=attempts, last_error=""
+        )
+        try:
+            message.send()
+        except Exception as exc:  # noqa: BLE001 - the mail server's fault: recorded, retried
+            failed = attempts >= MAX_ATTEMPTS
+            OutgoingEmail.objects.filter(pk=email.pk).update(
+                status=OutgoingEmail.Status.FAILED if failed else OutgoingEmail.Status.PENDING,
+                sent_at=None,
+                last_error=str(exc)[:2000],
+            )
+            log.warning("Sending e-mail %s failed (attempt %s): %s", email_id, attempts, exc)
+            return False
+    return True
+
+
+def email_send_many(*, email_ids: list[int]) -> int:
+    """Send the given rows that are still pending, one transaction each (a crash loses at
+    most the row in hand, which stays pending). Returns how many this call sent."""
+    return sum(email_send(email_id=pk) for pk in email_ids)
+
+
+def email_flush_pending(*, limit: int = 500) -> int:
+    """Send what is still pending (after a broker outage, say). Returns how many were sent."""
+    ids = list(
+        OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(email_send(email_id=pk) for pk in ids)

@@ -1,0 +1,46 @@
+"""Pure rules of the relationship: no queries, no writes. The services apply them."""
+
+import datetime
+
+from django.conf import settings
+
+TOP_LEVEL = 3
+
+
+def response_hours(severity: str) -> int:
+    """How long each level of the route has to respond, by severity (settings)."""
+    return settings.BRM_ESCALATION_RESPONSE_HOURS[severity]
+
+
+def respond_by(*, severity: str, from_time: datetime.datetime) -> datetime.datetime:
+    return from_time + datetime.timedelta(hours=response_hours(severity))
+
+
+def next_level(level: int) -> int | None:
+    """The level above, or None at the top (the IT steering group)."""
+    return level + 1 if level < TOP_LEVEL else None
+
+
+# Net Promoter convention: 0–6 detract, 7–8 are passive, 9–10 promote.
+DETRACTOR_MAX = 6
+PROMOTER_MIN = 9
+
+
+def is_detractor(recommend_score: int) -> bool:
+    return recommend_score <= DETRACTOR_MAX
+
+
+def is_promoter(recommend_score: int) -> bool:
+    return recommend_score >= PROMOTER_MIN
+
+
+def net_promoter_score(*, promoters: int, detractors: int, total: int) -> int | None:
+    if total == 0:
+        return None
+    return round(100 * (promoters - detractors) / total)
+
+
+def is_poor_answer(*, overall_satisfaction: int, recommend_score: int, ratings=()) -> bool:
+    """An answer that asks for a follow-up: dissatisfied overall (1–2), a detractor, or a
+    service rated 1–2."""
+    return overall_satisfaction <= 2 or is_detractor(recommend_score) or any(r <= 2 for r in ratings)

@@ -1,0 +1,360 @@
+"""Reads of the staff workspace: the dashboard and the unit page (360° view).
+
+Each selector reads a fixed number of queries whatever the size of the portfolio or the
+subtree: lists are fetched once with their relations and grouped in Python.
+"""
+
+import datetime
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, FloatField, Prefetch, Q
+from django.utils import timezone
+
+from customers import roles
+from customers.models import BusinessObjective, BusinessUnit, Contact
+from customers.selectors import deciding_customer_for
+from services.models import Agreement, Measurement, Subscription
+
+from .health import annotate_health_inputs, health_from_annotated, health_scores
+from .models import (
+    Escalation,
+    EscalationEvent,
+    FollowUpAction,
+    Interaction,
+    Opportunity,
+    Requirement,
+    SurveyCampaign,
+    SurveyResponse,
+)
+
+User = get_user_model()
+
+REVIEW_HORIZON_DAYS = 60
+ATTAINMENT_MONTHS = 6
+TREND_CAMPAIGNS = 8
+TIMELINE_LENGTH = 25
+PORTFOLIO_SHOWN = 25
+
+
+def staff_members():
+    """Active staff, for owner and relationship-manager choices."""
+    return User.objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name", "username")
+
+
+def portfolio_for(*, user, manager_id: int | None = None):
+    """The active units a person looks after: a relationship manager their own portfolio;
+    IT management and the steering group the whole organisation, optionally one manager's."""
+    units = BusinessUnit.objects.active()
+    if roles.sees_whole_organisation(user):
+        if manager_id:
+            units = units.filter(relationship_manager_id=manager_id)
+        return units
+    return units.managed_by(user)
+
+
+def satisfaction_trend(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> dict:
+    """Average overall satisfaction per closed campaign, oldest first, for the chart. One
+    query. `units` None means the whole organisation."""
+    responses = SurveyResponse.objects.filter(campaign__status=SurveyCampaign.Status.CLOSED)
+    if units is not None:
+        responses = responses.filter(unit__in=units)
+    rows = list(
+        responses.values("campaign_id", "campaign__name", "campaign__opens_at")
+        .annotate(avg=Avg("overall_satisfaction", output_field=FloatField()), count=Count("pk"))
+        .order_by("-campaign__opens_at")[:campaigns]
+    )
+    rows.reverse()
+    return {
+        "labels": [row["campaign__name"] for row in rows],
+        "datasets": [{"label": "Average satisfaction (1–5)", "data": [round(row["avg"], 2) for row in rows]}],
+        "responses": sum(row["count"] for row in rows),
+    }
+
+
+def portfolio_with_health(units) -> list:
+    """Units with `.health` (a HealthScore) set, worst first: one query, the health inputs
+    being subqueries of the unit query (relationships.health)."""
+    rows = list(annotate_health_inputs(units.select_related("parent", "relationship_manager")))
+    for unit in rows:
+        unit.health = health_from_annotated(unit)
+    rows.sort(key=lambda unit: (unit.health.score, unit.name))
+    return rows
+
+
+def relationship_managers():
+    """Staff who manage at least one unit, for the dashboard's filter. One query."""
+    return User.objects.filter(is_staff=True, managed_units__isnull=False).distinct().order_by("first_name")
+
+
+def dashboard_for(*, user, manager_id: int | None = None, today: datetime.date | None = None) -> dict:
+    """Everything on the dashboard in 8 queries, whatever the portfolio's size: units with
+    health, escalations per level, the first open escalations, overdue actions and their
+    count, agreement reviews due, budget gaps, the satisfaction trend."""
+    today = today or timezone.localdate()
+    units = portfolio_for(user=user, manager_id=manager_id)
+    portfolio = portfolio_with_health(units)
+    open_escalations = Escalation.objects.open().filter(unit__in=units)
+    by_level = dict(open_escalations.values_list("level").annotate(n=Count("pk")).order_by())
+    escalations = list(open_escalations.select_related("unit").order_by("respond_by")[:6])
+    overdue = FollowUpAction.objects.overdue(today).filter(Q(unit__in=units) | Q(owner=user))
+    overdue_count = overdue.count()
+    overdue_actions = list(overdue.select_related("unit", "owner").order_by("due_on")[:6])
+    reviews = list(
+        Agreement.objects.review_due_by(today + datetime.timedelta(days=REVIEW_HORIZON_DAYS))
+        .filter(unit__in=units)
+        .select_related("unit")
+        .order_by("next_review_on")[:6]
+    )
+    gaps = list(BusinessUnit.objects.holding_budget_without_customer().filter(pk__in=units.values("pk")))
+    bands = {"good": 0, "fair": 0, "poor": 0}
+    for unit in portfolio:
+        bands[unit.health.band] += 1
+    return {
+        "portfolio": portfolio,
+        # The weakest first; the figures above count every unit.
+        "portfolio_shown": portfolio[:PORTFOLIO_SHOWN],
+        "portfolio_hidden": max(0, len(portfolio) - PORTFOLIO_SHOWN),
+        "bands": bands,
+        "average_score": round(sum(u.health.score for u in portfolio) / len(portfolio))
+        if portfolio
+        else None,
+        "escalations_by_level": [
+            (level, label, by_level.get(level, 0)) for level, label in Escalation.Level.choices
+        ],
+        "open_escalation_count": sum(by_level.values()),
+        "escalations": escalations,
+        "overdue_count": overdue_count,
+        "overdue_actions": overdue_actions,
+        "reviews": reviews,
+        "gaps": gaps,
+        "trend": satisfaction_trend(units=units),
+        "today": today,
+        "now": timezone.now(),
+    }
+
+
+def _month_starts(today: datetime.date, months: int) -> list[datetime.date]:
+    first = today.replace(day=1)
+    return [first - relativedelta(months=n) for n in range(months - 1, -1, -1)]
+
+
+def attainment_by_subscription(*, subscriptions, since: datetime.date, until: datetime.date | None = None):
+    """{subscription_id: [{"target": target, "months": {month: measurement}, "met": n, "total": n}]}
+    from one query over the measurements of `subscriptions`."""
+    measurements = Measurement.objects.filter(subscription__in=subscriptions, period_start__gte=since)
+    if until:
+        measurements = measurements.filter(period_start__lte=until)
+    grouped = defaultdict(OrderedDict)
+    for measurement in measurements.select_related("target").order_by("target__name", "period_start"):
+        rows = grouped[measurement.subscription_id]
+        row = rows.setdefault(
+            measurement.target_id, {"target": measurement.target, "months": {}, "met": 0, "total": 0}
+        )
+        row["months"][measurement.period_start] = measurement
+        row["total"] += 1
+        row["met"] += 1 if measurement.is_met else 0
+    return {sub_id: list(rows.values()) for sub_id, rows in grouped.items()}
+
+
+@dataclass
+class UnitOverview:
+    unit: BusinessUnit
+    ancestors: list
+    children: list
+    subtree_size: int
+    health: object
+    contacts_by_role: dict
+    deciding_customer: Contact | None
+    objectives: list
+    subscriptions: list  # each with .attainment rows and .chart
+    months: list
+    agreements: list
+    timeline: list
+    requirements: list
+    opportunities: list
+    escalations: list
+    survey: dict
+    is_rollup: bool
+
+
+def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> UnitOverview:
+    """The 360° view of a unit. A unit with sub-units rolls up their activity and figures
+    (subscriptions, agreements, interactions, requirements, opportunities, escalations,
+    surveys); contacts and objectives are the unit's own. About 16 queries, whatever the
+    size of the subtree."""
+    today = today or timezone.localdate()
+    subtree = BusinessUnit.objects.subtree_of(unit)
+    in_subtree = Q(unit__path__startswith=unit.path)
+    children = list(unit.children.filter(is_active=True).select_related("relationship_manager"))
+    subtree_size = subtree.count()
+
+    contacts = list(Contact.objects.filter(unit=unit, is_active=True).select_related("user"))
+    by_role = OrderedDict((role, []) for role in Contact.Role.values)
+    for contact in contacts:
+        by_role[contact.role].append(contact)
+
+    months = _month_starts(today, ATTAINMENT_MONTHS)
+    subscriptions = list(
+        Subscription.objects.filter(in_subtree)
+        .exclude(status=Subscription.Status.ENDED)
+        .select_related("service", "unit", "agreement")
+        .order_by("service__name", "unit__name")
+    )
+    attainment = attainment_by_subscription(subscriptions=subscriptions, since=months[0])
+    for subscription in subscriptions:
+        rows = attainment.get(subscription.pk, [])
+        for row in rows:
+            row["cells"] = [row["months"].get(month) for month in months]
+        subscription.attainment = rows
+        met = sum(row["met"] for row in rows)
+        total = sum(row["total"] for row in rows)
+        subscription.attainment_percent = round(100 * met / total) if total else None
+        subscription.chart = {
+            "labels": [month.strftime("%b") for month in months],
+            "datasets": [
+                {
+                    "label": "Targets met (%)",
+                    "data": [_month_percent(rows, month) for month in months],
+                }
+            ],
+        }
+
+    escalations = list(
+        Escalation.objects.filter(in_subtree)
+        .select_related("unit", "service")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=EscalationEvent.objects.select_related("actor_user", "actor_contact").order_by(
+                    "created_at"
+                ),
+            )
+        )
+        .order_by("-raised_at")[:20]
+    )
+    timeline = unit_timeline(unit=unit)
+    survey_rows = list(
+        SurveyResponse.objects.filter(in_subtree)
+        .values("campaign__name", "campaign__opens_at")
+        .annotate(avg=Avg("overall_satisfaction"), recommend=Avg("recommend_score"), count=Count("pk"))
+        .order_by("campaign__opens_at")
+    )
+    survey = {
+        "rows": survey_rows,
+        "chart": {
+            "labels": [row["campaign__name"] for row in survey_rows],
+            "datasets": [
+                {"label": "Satisfaction (1-5)", "data": [round(row["avg"], 2) for row in survey_rows]},
+            ],
+        },
+    }
+    return UnitOverview(
+        unit=unit,
+        ancestors=list(unit.ancestors()),
+        children=children,
+        subtree_size=subtree_size,
+        health=health_scores(BusinessUnit.objects.filter(pk=unit.pk)).get(unit.pk),
+        contacts_by_role=by_role,
+        deciding_customer=deciding_customer_for(unit=unit),
+        objectives=list(BusinessObjective.objects.filter(unit=unit).order_by("status", "target_date")),
+        subscriptions=subscriptions,
+        months=months,
+        agreements=list(
+            Agreement.objects.filter(in_subtree).select_related("unit").order_by("next_review_on")
+        ),
+        timeline=timeline,
+        requirements=list(
+            Requirement.objects.filter(in_subtree)
+            .select_related("unit", "service")
+            .order_by("-updated_at")[:20]
+        ),
+        opportunities=list(
+            Opportunity.objects.filter(in_subtree).select_related("unit").order_by("-updated_at")[:20]
+        ),
+        escalations=escalations,
+        survey=survey,
+        is_rollup=subtree_size > 1,
+    )
+
+
+def unit_timeline(*, unit: BusinessUnit) -> list:
+    """The latest interactions of a unit and its sub-units, with who was there and the
+    actions agreed: three queries."""
+    return list(
+        Interaction.objects.filter(unit__path__startswith=unit.path)
+        .select_related("unit", "created_by")
+        .prefetch_related(
+            "contacts", Prefetch("actions", queryset=FollowUpAction.objects.select_related("owner"))
+        )
+        .order_by("-occurred_at")[:TIMELINE_LENGTH]
+    )
+
+
+def _month_percent(rows, month):
+    cells = [row["months"][month] for row in rows if month in row["months"]]
+    if not cells:
+        return None
+    return round(100 * sum(1 for m in cells if m.is_met) / len(cells))
+
+
+def service_review_agenda(*, agreement: Agreement, today: datetime.date | None = None) -> dict:
+    """What a service review meeting discusses: attainment per target since the last review
+    (or the last twelve months), open requirements and escalations of the unit, and the
+    survey results since then. Returns the data and the agenda as text."""
+    today = today or timezone.localdate()
+    since = agreement.last_reviewed_on or (today - relativedelta(months=12))
+    since = since.replace(day=1)
+    subscriptions = list(agreement.subscriptions.select_related("service").order_by("service__name"))
+    attainment = attainment_by_subscription(subscriptions=subscriptions, since=since)
+    requirements = list(
+        Requirement.objects.filter(unit=agreement.unit)
+        .exclude(status__in=[Requirement.Status.DELIVERED, Requirement.Status.REJECTED])
+        .order_by("status", "title")
+    )
+    escalations = list(Escalation.objects.open().filter(unit=agreement.unit).order_by("level", "respond_by"))
+    survey = SurveyResponse.objects.filter(unit=agreement.unit, submitted_at__date__gte=since).aggregate(
+        avg=Avg("overall_satisfaction"), recommend=Avg("recommend_score"), count=Count("pk")
+    )
+    lines = [
+        f"Service review of {agreement.title} ({agreement.unit.name}), period since {since:%d %b %Y}.",
+        "",
+    ]
+    lines.append("1. Service levels: attainment per target")
+    if not subscriptions:
+        lines.append("   - No services under this agreement yet.")
+    for subscription in subscriptions:
+        rows = attainment.get(subscription.pk, [])
+        if not rows:
+            lines.append(f"   - {subscription.service.name}: no measurements in the period.")
+        for row in rows:
+            lines.append(
+                f"   - {subscription.service.name} / {row['target'].name}: met {row['met']} of "
+                f"{row['total']} months ({round(100 * row['met'] / row['total'])}%)"
+            )
+    lines += ["", "2. Open requirements"]
+    lines += [f"   - {r.title} ({r.get_status_display()})" for r in requirements] or ["   - None open."]
+    lines += ["", "3. Open escalations"]
+    lines += [
+        f"   - {e.subject} (level {e.level}, {e.get_severity_display().lower()})" for e in escalations
+    ] or ["   - None open."]
+    lines += ["", "4. Satisfaction survey"]
+    if survey["count"]:
+        lines.append(
+            f"   - {survey['count']} answers, average satisfaction {survey['avg']:.1f} of 5, "
+            f"likelihood to recommend {survey['recommend']:.1f} of 10."
+        )
+    else:
+        lines.append("   - No survey answers in the period.")
+    lines += ["", "5. Actions agreed", ""]
+    return {
+        "since": since,
+        "subscriptions": subscriptions,
+        "attainment": attainment,
+        "requirements": requirements,
+        "escalations": escalations,
+        "survey": survey,
+        "agenda": "\n".join(lines),
+    }

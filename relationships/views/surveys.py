@@ -1,0 +1,144 @@
+"""Survey campaigns with their results, and the service review meeting of an agreement."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Avg, Count, FloatField
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from brm.domain import DomainError
+from customers.selectors import unit_is_editable_by
+from services.models import Agreement
+from services.services import agreement_reviewed
+
+from .. import selectors, services
+from ..forms import ReviewForm
+from ..models import Interaction, SurveyCampaign, SurveyResponse
+from ..selectors_survey import campaign_results
+from .common import Column, form_error_from, list_page, staff_required
+
+# --- Surveys -------------------------------------------------------------------------------
+
+
+@staff_required
+def campaign_list(request):
+    campaigns = SurveyCampaign.objects.annotate(
+        invited=Count("invitations", distinct=True),
+        answered=Count("responses", distinct=True),
+        satisfaction=Avg("responses__overall_satisfaction", output_field=FloatField()),
+    ).order_by("-opens_at")
+
+    def rate(c):
+        return f"{round(100 * c.answered / c.invited)}%" if c.invited else ""
+
+    return list_page(
+        request,
+        title="Survey campaigns",
+        lead="Satisfaction rounds sent to the business, with their results.",
+        queryset=campaigns,
+        columns=[
+            Column(
+                "Campaign",
+                lambda c: c.name,
+                link=lambda c: reverse("relationships:campaign-detail", args=[c.pk]),
+            ),
+            Column(
+                "Status",
+                lambda c: c.get_status_display(),
+                badge=lambda c: "success" if c.status == "open" else "light",
+            ),
+            Column("Opens", lambda c: timezone.localtime(c.opens_at).date()),
+            Column("Closes", lambda c: timezone.localtime(c.closes_at).date()),
+            Column("Invited", lambda c: c.invited),
+            Column("Answered", lambda c: c.answered),
+            Column("Response rate", rate),
+            Column("Satisfaction", lambda c: f"{c.satisfaction:.1f}" if c.satisfaction is not None else ""),
+        ],
+        filename="survey-campaigns",
+        nav="surveys",
+        empty="No survey campaigns yet. They are opened by the scheduler for units that are due.",
+        extra={"trend": selectors.satisfaction_trend()},
+        template="relationships/campaign_list.html",
+    )
+
+
+@staff_required
+def campaign_detail(request, pk):
+    campaign = get_object_or_404(SurveyCampaign, pk=pk)
+    results = campaign_results(campaign)
+    responses = SurveyResponse.objects.filter(campaign=campaign)
+    spread = dict(responses.values_list("overall_satisfaction").annotate(n=Count("pk")).order_by())
+    spread_chart = {
+        "labels": ["1 very poor", "2", "3", "4", "5 excellent"],
+        "datasets": [{"label": "Answers", "data": [spread.get(score, 0) for score in range(1, 6)]}],
+    }
+    comments = responses.exclude(comment="").select_related("unit").order_by("-submitted_at")[:20]
+    return render(
+        request,
+        "relationships/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "results": results,
+            "spread_chart": spread_chart,
+            "comments": comments,
+            "nav": "surveys",
+        },
+    )
+
+
+# --- Service review ------------------------------------------------------------------------
+
+
+@staff_required
+def service_review(request, agreement_pk):
+    """A service review meeting for an agreement: the agenda comes pre-filled from the data
+    and is logged as an interaction of kind service_review."""
+    agreement = get_object_or_404(Agreement.objects.select_related("unit", "signed_by"), pk=agreement_pk)
+    unit = agreement.unit
+    editable = unit_is_editable_by(user=request.user, unit=unit)
+    agenda = selectors.service_review_agenda(agreement=agreement)
+    initial = {
+        "subject": f"Service review: {agreement.title}",
+        "occurred_at": timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M"),
+        "notes": agenda["agenda"],
+        "mark_reviewed": True,
+    }
+    form = ReviewForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and editable and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                interaction = services.interaction_log(
+                    unit=unit,
+                    by=request.user,
+                    kind=Interaction.Kind.SERVICE_REVIEW,
+                    subject=data["subject"],
+                    occurred_at=data["occurred_at"],
+                    notes=data["notes"],
+                    sentiment=data["sentiment"],
+                    is_shared_with_business=data["is_shared_with_business"],
+                    agreement=agreement,
+                    actions=[{**action, "agreement": agreement} for action in data["actions"]],
+                )
+                if data["mark_reviewed"]:
+                    agreement_reviewed(agreement=agreement, on=timezone.localdate())
+        except DomainError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(
+                request, "Service review logged. Add its follow-up actions from the interaction."
+            )
+            return redirect("relationships:interaction-detail", interaction.pk)
+    return render(
+        request,
+        "relationships/service_review.html",
+        {
+            "agreement": agreement,
+            "unit": unit,
+            "form": form,
+            "agenda": agenda,
+            "editable": editable,
+            "nav": "services",
+        },
+    )

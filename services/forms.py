@@ -1,0 +1,76 @@
+from django import forms
+
+from .models import Agreement, Service, ServiceCategory, ServiceLevelTarget
+
+
+class ServiceFilter(forms.Form):
+    q = forms.CharField(required=False, label="Search name or code")
+    lifecycle = forms.ChoiceField(choices=[("", "Any lifecycle"), *Service.Lifecycle.choices], required=False)
+    category = forms.ModelChoiceField(
+        queryset=ServiceCategory.objects.all(), required=False, empty_label="Any category"
+    )
+
+
+class AgreementFilter(forms.Form):
+    q = forms.CharField(required=False, label="Search title, reference or unit")
+    status = forms.ChoiceField(choices=[("", "Any status"), *Agreement.Status.choices], required=False)
+    review = forms.ChoiceField(
+        choices=[("", "Any review date"), ("due", "Review due within 60 days")], required=False
+    )
+
+
+class ServiceForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = ["name", "code", "category", "lifecycle", "owner", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            self.fields["owner"].queryset.filter(is_active=True).order_by("last_name")
+        )
+
+
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = ServiceLevelTarget
+        fields = ["name", "metric", "direction", "target_value", "unit_of_measure"]
+        labels = {"target_value": "Target", "unit_of_measure": "Unit (%, hours, ...)"}
+
+    def clean(self):
+        # Said at the field here; left to the database constraint it would be a general error.
+        cleaned = super().clean()
+        if cleaned.get("target_value") is not None and cleaned.get("metric"):
+            probe = ServiceLevelTarget(metric=cleaned["metric"], target_value=cleaned["target_value"])
+            if error := probe.value_error():
+                self.add_error("target_value", error)
+        return cleaned
+
+
+class AgreementForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = [
+            "unit",
+            "reference",
+            "title",
+            "valid_from",
+            "valid_until",
+            "review_interval_months",
+            "next_review_on",
+            "notes",
+        ]
+        widgets = {
+            "valid_from": forms.DateInput(attrs={"type": "date"}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+            "next_review_on": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "next_review_on": "Leave empty: signing plans the first review one interval after the start."
+        }
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units

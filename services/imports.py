@@ -1,0 +1,358 @@
+"""Importers for the service catalogue, subscriptions and measurements."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.text import slugify
+
+from brm.domain import DomainPermissionError
+from brm.importing import Importer, LineResult, changes_between
+from customers.models import BusinessUnit
+
+from .models import Agreement, Measurement, Service, ServiceCategory, ServiceLevelTarget, Subscription
+
+
+def _require_catalogue_rights(user) -> None:
+    if not (user.is_superuser or user.has_perm("customers.manage_all_units")):
+        raise DomainPermissionError(
+            "Importing the catalogue needs the right to manage every unit (IT management)."
+        )
+
+
+def _decimal(value: str, column: str, errors: list[str]) -> Decimal | None:
+    try:
+        return Decimal(value.replace(",", ".").strip())
+    except InvalidOperation:
+        errors.append(f"{column}: a number, not {value!r}.")
+        return None
+
+
+def _date(value: str, column: str, errors: list[str]) -> datetime.date | None:
+    if not value.strip():
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        errors.append(f"{column}: a date as YYYY-MM-DD, not {value!r}.")
+        return None
+
+
+class ServiceImporter(Importer):
+    """One line per service level target; a service without targets takes one line with
+    the target columns empty."""
+
+    kind = "services"
+    columns = (
+        "code",
+        "name",
+        "category",
+        "lifecycle",
+        "owner",
+        "description",
+        "target",
+        "metric",
+        "unit_of_measure",
+        "target_value",
+        "direction",
+    )
+    required = ("code", "name")
+    example = {
+        "code": "erp-fin",
+        "name": "ERP Finance",
+        "category": "Business applications",
+        "lifecycle": "live",
+        "owner": "sam",
+        "target": "Availability",
+        "metric": "availability",
+        "unit_of_measure": "%",
+        "target_value": "99.5",
+        "direction": "higher",
+    }
+
+    def plan(self, rows):
+        _require_catalogue_rights(self.by)
+        services = {service.code: service for service in Service.objects.select_related("category", "owner")}
+        targets = {
+            (t.service.code, t.name.lower()): t for t in ServiceLevelTarget.objects.select_related("service")
+        }
+        owners = {
+            key.lower(): user
+            for user in get_user_model().objects.filter(is_staff=True)
+            for key in (user.username, user.email)
+            if key
+        }
+        lines, writes, seen_services, seen_targets = [], [], {}, set()
+        for number, row in enumerate(rows, start=2):
+            errors: list[str] = []
+            code, name = slugify(row.get("code", "")), row.get("name", "").strip()
+            if not code or not name:
+                errors.append("code and name: both required.")
+            lifecycle = (row.get("lifecycle") or "live").strip().lower()
+            if lifecycle not in Service.Lifecycle.values:
+                errors.append(f"lifecycle: one of {', '.join(Service.Lifecycle.values)}, not {lifecycle!r}.")
+            owner = None
+            if row.get("owner", "").strip():
+                owner = owners.get(row["owner"].strip().lower())
+                if owner is None:
+                    errors.append(f"owner: no staff user {row['owner']!r}.")
+            service_values = {
+                "name": name,
+                "lifecycle": lifecycle,
+                "owner": owner,
+                "description": row.get("description", "").strip(),
+            }
+            if code in seen_services and seen_services[code] != (
+                service_values,
+                row.get("category", "").strip(),
+            ):
+                errors.append(f"code: {code} appears with other service details on an earlier line.")
+            target_name = row.get("target", "").strip()
+            target_values = None
+            if target_name:
+                metric = (row.get("metric") or "other").strip().lower()
+                direction = (row.get("direction") or "").strip().lower()
+                if metric not in ServiceLevelTarget.Metric.values:
+                    errors.append(
+                        f"metric: one of {', '.join(ServiceLevelTarget.Metric.values)}, not {metric!r}."
+                    )
+                if direction not in ServiceLevelTarget.Direction.values:
+                    errors.append("direction: higher (at least) or lower (at most).")
+                value = _decimal(row.get("target_value", ""), "target_value", errors)
+                if metric == "availability" and value is not None and not 0 <= value <= 100:
+                    errors.append("target_value: an availability is a percentage from 0 to 100.")
+                if (code, target_name.lower()) in seen_targets:
+                    errors.append(f"target: {target_name} appears twice for {code}.")
+                seen_targets.add((code, target_name.lower()))
+                target_values = {
+                    "metric": metric,
+                    "unit_of_measure": row.get("unit_of_measure", "").strip(),
+                    "target_value": value,
+                    "direction": direction,
+                }
+            if errors:
+                lines.append(LineResult(number, "error", name or code or "?", errors))
+                continue
+            seen_services[code] = (service_values, row.get("category", "").strip())
+            service = services.get(code)
+            changes = {}
+            if service is not None:
+                changes = changes_between(service, service_values)
+                if (service.category.name if service.category_id else "") != row.get("category", "").strip():
+                    changes["category"] = (
+                        service.category.name if service.category_id else "",
+                        row.get("category", ""),
+                    )
+            target = targets.get((code, target_name.lower())) if target_name else None
+            if target is not None:
+                changes |= {
+                    f"{target_name} {k}": v for k, v in changes_between(target, target_values).items()
+                }
+            label = f"{name}{' — ' + target_name if target_name else ''}"
+            if service is None or (target_name and target is None):
+                action = "create"
+            else:
+                action = "update" if changes else "unchanged"
+            lines.append(LineResult(number, action, label, changes=changes))
+            writes.append(
+                (number, code, service_values, row.get("category", "").strip(), target_name, target_values)
+            )
+        return lines, writes
+
+    def apply(self, writes):
+        for _, code, service_values, category, target_name, target_values in writes:
+            service_values = {
+                **service_values,
+                "category": ServiceCategory.objects.get_or_create(name=category)[0] if category else None,
+            }
+            service, _ = Service.objects.update_or_create(code=code, defaults=service_values)
+            if target_name:
+                ServiceLevelTarget.objects.update_or_create(
+                    service=service, name=target_name, defaults=target_values
+                )
+
+
+class SubscriptionImporter(Importer):
+    kind = "subscriptions"
+    columns = ("unit", "service", "status", "started_on", "ended_on", "quantity", "agreement")
+    required = ("unit", "service")
+    example = {
+        "unit": "fin-ap",
+        "service": "erp-fin",
+        "status": "active",
+        "started_on": "2026-01-01",
+        "quantity": "25",
+    }
+
+    def plan(self, rows):
+        units = {unit.code: unit for unit in BusinessUnit.objects.all()}
+        editable = set(BusinessUnit.objects.editable_by(self.by).values_list("pk", flat=True))
+        services = {service.code: service for service in Service.objects.all()}
+        agreements = {agreement.reference: agreement for agreement in Agreement.objects.all()}
+        current = {
+            (sub.unit_id, sub.service_id): sub
+            for sub in Subscription.objects.exclude(status=Subscription.Status.ENDED)
+        }
+        lines, writes, seen = [], [], {}
+        for number, row in enumerate(rows, start=2):
+            errors: list[str] = []
+            unit = units.get(slugify(row.get("unit", "")))
+            service = services.get(slugify(row.get("service", "")))
+            if unit is None:
+                errors.append(f"unit: no unit with code {row.get('unit', '')!r}.")
+            elif unit.pk not in editable:
+                errors.append(f"unit: {unit.name} is not in your portfolio.")
+            if service is None:
+                errors.append(f"service: no service with code {row.get('service', '')!r}.")
+            status = (row.get("status") or "active").strip().lower()
+            if status not in Subscription.Status.values:
+                errors.append(f"status: one of {', '.join(Subscription.Status.values)}, not {status!r}.")
+            started = _date(row.get("started_on", ""), "started_on", errors)
+            ended = _date(row.get("ended_on", ""), "ended_on", errors)
+            if started and ended and ended < started:
+                errors.append("ended_on: before started_on.")
+            quantity = row.get("quantity", "").strip() or "1"
+            if not quantity.isdigit() or int(quantity) < 1:
+                errors.append(f"quantity: a whole number of at least 1, not {quantity!r}.")
+            agreement = None
+            if row.get("agreement", "").strip():
+                agreement = agreements.get(slugify(row["agreement"]))
+                if agreement is None:
+                    errors.append(f"agreement: no agreement {row['agreement']!r}.")
+                elif unit is not None and agreement.unit_id not in (unit.pk, *unit.ancestor_ids):
+                    errors.append("agreement: it belongs to another unit.")
+            if unit and service and (unit.pk, service.pk) in seen:
+                errors.append(
+                    f"{service.code} for {unit.code} is already on line {seen[(unit.pk, service.pk)]}."
+                )
+            if errors:
+                lines.append(
+                    LineResult(number, "error", f"{row.get('unit', '')} / {row.get('service', '')}", errors)
+                )
+                continue
+            seen[(unit.pk, service.pk)] = number
+            values = {
+                "status": status,
+                "started_on": started,
+                "ended_on": ended,
+                "quantity": int(quantity),
+                "agreement": agreement,
+            }
+            existing = current.get((unit.pk, service.pk))
+            label = f"{unit.name} uses {service.name}"
+            if existing is None:
+                lines.append(LineResult(number, "create", label))
+                writes.append((number, None, {"unit": unit, "service": service, **values}))
+            else:
+                changes = changes_between(existing, values)
+                lines.append(LineResult(number, "update" if changes else "unchanged", label, changes=changes))
+                if changes:
+                    writes.append((number, existing, values))
+        return lines, writes
+
+    def apply(self, writes):
+        for _, existing, values in writes:
+            if existing is None:
+                Subscription.objects.create(**values)
+            else:
+                for name, value in values.items():
+                    setattr(existing, name, value)
+                existing.save()
+
+
+class MeasurementImporter(Importer):
+    """Monthly levels: one line per unit, service, target and month (YYYY-MM)."""
+
+    kind = "measurements"
+    columns = ("unit", "service", "target", "period", "value")
+    required = columns
+    example = {
+        "unit": "fin-ap",
+        "service": "erp-fin",
+        "target": "Availability",
+        "period": "2026-10",
+        "value": "99.7",
+    }
+
+    def plan(self, rows):
+        editable = set(BusinessUnit.objects.editable_by(self.by).values_list("pk", flat=True))
+        subscriptions = {
+            (sub.unit.code, sub.service.code): sub
+            for sub in Subscription.objects.exclude(status=Subscription.Status.ENDED).select_related(
+                "unit", "service"
+            )
+        }
+        targets = {
+            (t.service.code, t.name.lower()): t for t in ServiceLevelTarget.objects.select_related("service")
+        }
+        existing = {
+            (m.subscription_id, m.target_id, m.period_start): m
+            for m in Measurement.objects.filter(subscription__in=[s.pk for s in subscriptions.values()])
+        }
+        this_month = timezone.localdate().replace(day=1)
+        lines, writes, seen = [], [], {}
+        for number, row in enumerate(rows, start=2):
+            errors: list[str] = []
+            unit_code, service_code = slugify(row.get("unit", "")), slugify(row.get("service", ""))
+            subscription = subscriptions.get((unit_code, service_code))
+            if subscription is None:
+                errors.append(f"{row.get('unit', '')!r} does not use service {row.get('service', '')!r}.")
+            elif subscription.unit_id not in editable:
+                errors.append(f"unit: {subscription.unit.name} is not in your portfolio.")
+            target = targets.get((service_code, row.get("target", "").strip().lower()))
+            if target is None:
+                errors.append(f"target: {row.get('service', '')!r} has no target {row.get('target', '')!r}.")
+            period = None
+            try:
+                period = datetime.date.fromisoformat(row.get("period", "").strip()[:7] + "-01")
+                if period > this_month:
+                    errors.append("period: a month that has not begun.")
+            except ValueError:
+                errors.append(f"period: a month as YYYY-MM, not {row.get('period', '')!r}.")
+            value = _decimal(row.get("value", ""), "value", errors)
+            key = (subscription.pk if subscription else None, target.pk if target else None, period)
+            if subscription and target and period and key in seen:
+                errors.append(f"this month is already on line {seen[key]}.")
+            if errors:
+                lines.append(LineResult(number, "error", f"{unit_code} / {service_code}", errors))
+                continue
+            seen[key] = number
+            label = f"{subscription.unit.name} — {target.service.name} {target.name} {period:%Y-%m}"
+            current = existing.get(key)
+            if current is None:
+                lines.append(LineResult(number, "create", label))
+                writes.append((number, None, subscription, target, period, value))
+            elif current.value != value:
+                lines.append(
+                    LineResult(number, "update", label, changes={"value": (str(current.value), str(value))})
+                )
+                writes.append((number, current, subscription, target, period, value))
+            else:
+                lines.append(LineResult(number, "unchanged", label))
+        return lines, writes
+
+    def apply(self, writes):
+        # Judged against the target in force now, as measurement_record does.
+        new, changed = [], []
+        for _, current, subscription, target, period, value in writes:
+            if current is None:
+                new.append(
+                    Measurement(
+                        subscription=subscription,
+                        target=target,
+                        period_start=period,
+                        value=value,
+                        target_value=target.target_value,
+                        is_met=target.is_met_by(value),
+                    )
+                )
+            else:
+                current.value, current.target_value, current.is_met = (
+                    value,
+                    target.target_value,
+                    target.is_met_by(value),
+                )
+                changed.append(current)
+        Measurement.objects.bulk_create(new, batch_size=1000)
+        Measurement.objects.bulk_update(changed, ["value", "target_value", "is_met"], batch_size=1000)

@@ -1,0 +1,256 @@
+"""Staff pages of the IT side: the service catalogue with its targets, and agreements."""
+
+import datetime
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from brm.domain import DomainError
+from customers.models import BusinessUnit
+from relationships.selectors import REVIEW_HORIZON_DAYS
+from relationships.views import Column, list_page, staff_required
+from relationships.views.common import form_error_from
+
+from .forms import AgreementFilter, AgreementForm, ServiceFilter, ServiceForm, TargetForm
+from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
+from .services import agreement_save, service_save, target_save
+
+
+def _targets_text(service):
+    return "; ".join(
+        f"{t.name} {'≥' if t.direction == 'higher' else '≤'} {t.value_display} {t.unit_of_measure}"
+        for t in service.targets.all()
+    )
+
+
+@staff_required
+def service_list(request):
+    form = ServiceFilter(request.GET or None)
+    services = (
+        Service.objects.select_related("category", "owner")
+        .prefetch_related("targets")
+        .annotate(users=Count("subscriptions", filter=Q(subscriptions__status=Subscription.Status.ACTIVE)))
+        .order_by("name")
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            services = services.filter(Q(name__icontains=data["q"]) | Q(code__icontains=data["q"]))
+        if data["lifecycle"]:
+            services = services.filter(lifecycle=data["lifecycle"])
+        if data["category"]:
+            services = services.filter(category=data["category"])
+    return list_page(
+        request,
+        title="Service catalogue",
+        create_url=reverse("services:service-create"),
+        create_label="New service",
+        lead="IT services with their owners and service level targets.",
+        queryset=services,
+        columns=[
+            Column(
+                "Service", lambda s: s.name, link=lambda s: reverse("services:service-detail", args=[s.pk])
+            ),
+            Column("Category", lambda s: s.category.name if s.category else ""),
+            Column(
+                "Lifecycle",
+                lambda s: s.get_lifecycle_display(),
+                badge=lambda s: {"live": "success", "pipeline": "info"}.get(s.lifecycle, "secondary"),
+            ),
+            Column("Owner", lambda s: s.owner.get_full_name() if s.owner else ""),
+            Column("Targets", _targets_text),
+            Column("Units using it", lambda s: s.users),
+        ],
+        filter_form=form,
+        filename="services",
+        nav="services",
+        empty="No services match. Clear the filters to see the whole catalogue.",
+    )
+
+
+@staff_required
+def service_detail(request, pk):
+    service = get_object_or_404(Service.objects.select_related("category", "owner"), pk=pk)
+    targets = list(service.targets.all())
+    since = timezone.localdate().replace(day=1) - datetime.timedelta(days=180)
+    attainment = {
+        row["target_id"]: row
+        for row in Measurement.objects.filter(target__service=service, period_start__gte=since)
+        .values("target_id")
+        .annotate(measured=Count("pk"), met=Count("pk", filter=Q(is_met=True)))
+    }
+    for target in targets:
+        row = attainment.get(target.pk)
+        target.measured = row["measured"] if row else 0
+        target.met = row["met"] if row else 0
+        target.pct = round(100 * target.met / target.measured) if target.measured else None
+    subscriptions = (
+        service.subscriptions.exclude(status=Subscription.Status.ENDED)
+        .select_related("unit", "agreement", "ordered_by")
+        .order_by("unit__name")
+    )
+    return render(
+        request,
+        "services/service_detail.html",
+        {"service": service, "targets": targets, "subscriptions": subscriptions, "nav": "services"},
+    )
+
+
+@staff_required
+def agreement_list(request):
+    form = AgreementFilter(request.GET or None)
+    agreements = Agreement.objects.select_related("unit", "signed_by").order_by(
+        "next_review_on", "unit__name"
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            q = data["q"]
+            agreements = agreements.filter(
+                Q(title__icontains=q) | Q(reference__icontains=q) | Q(unit__name__icontains=q)
+            )
+        if data["status"]:
+            agreements = agreements.filter(status=data["status"])
+        if data["review"] == "due":
+            agreements = agreements.review_due_by(
+                timezone.localdate() + datetime.timedelta(days=REVIEW_HORIZON_DAYS)
+            )
+    today = timezone.localdate()
+    return list_page(
+        request,
+        title="Agreements",
+        create_url=reverse("services:agreement-create"),
+        create_label="New agreement",
+        lead="Service level agreements with the business and when they are next reviewed.",
+        queryset=agreements,
+        columns=[
+            Column("Reference", lambda a: a.reference),
+            Column(
+                "Agreement",
+                lambda a: a.title,
+                link=lambda a: reverse("services:agreement-detail", args=[a.pk]),
+            ),
+            Column(
+                "Unit",
+                lambda a: a.unit.name,
+                link=lambda a: reverse("customers:unit-detail", args=[a.unit_id]),
+            ),
+            Column(
+                "Status",
+                lambda a: a.get_status_display(),
+                badge=lambda a: {"active": "success", "draft": "info"}.get(a.status, "secondary"),
+            ),
+            Column("Signed by", lambda a: a.signed_by.full_name if a.signed_by else ""),
+            Column("Valid until", lambda a: a.valid_until),
+            Column(
+                "Next review",
+                lambda a: a.next_review_on,
+                badge=lambda a: "danger" if a.next_review_on and a.next_review_on < today else None,
+            ),
+        ],
+        filter_form=form,
+        filename="agreements",
+        nav="services",
+        empty="No agreements match these filters.",
+    )
+
+
+@staff_required
+def agreement_detail(request, pk):
+    agreement = get_object_or_404(Agreement.objects.select_related("unit", "signed_by"), pk=pk)
+    subscriptions = agreement.subscriptions.select_related("service").prefetch_related(
+        Prefetch("service__targets", queryset=ServiceLevelTarget.objects.order_by("name"))
+    )
+    reviews = agreement.reviews.select_related("created_by").order_by("-occurred_at")[:10]
+    return render(
+        request,
+        "services/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "subscriptions": subscriptions,
+            "reviews": reviews,
+            "today": timezone.localdate(),
+            "nav": "services",
+        },
+    )
+
+
+# --- Editing the catalogue and agreements ----------------------------------------------
+
+
+def _save_or_show(request, form, save, *, saved_message, redirect_to, title, cancel_url):
+    """The form page of every catalogue edit: the service applies the rules, and a broken
+    rule shows its message next to its field."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = save(form.instance)
+        except DomainError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, saved_message(obj))
+            return redirect(redirect_to(obj))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "relationships/form.html",
+        {"form": form, "title": title, "cancel_url": cancel_url, "nav": "services"},
+        status=status,
+    )
+
+
+@staff_required
+def service_edit(request, pk=None):
+    service = get_object_or_404(Service, pk=pk) if pk else None
+    form = ServiceForm(request.POST or None, instance=service)
+    return _save_or_show(
+        request,
+        form,
+        lambda obj: service_save(service=obj, by=request.user),
+        saved_message=lambda obj: f"Service “{obj.name}” saved.",
+        redirect_to=lambda obj: reverse("services:service-detail", args=[obj.pk]),
+        title=f"Edit {service.name}" if service else "New service",
+        cancel_url=reverse("services:service-detail", args=[pk]) if pk else reverse("services:service-list"),
+    )
+
+
+@staff_required
+def target_edit(request, service_pk, pk=None):
+    service = get_object_or_404(Service, pk=service_pk)
+    target = (
+        get_object_or_404(ServiceLevelTarget, pk=pk, service=service)
+        if pk
+        else ServiceLevelTarget(service=service)
+    )
+    form = TargetForm(request.POST or None, instance=target)
+    return _save_or_show(
+        request,
+        form,
+        lambda obj: target_save(target=obj, by=request.user),
+        saved_message=lambda obj: f"Target “{obj.name}” of {service.name} saved.",
+        redirect_to=lambda obj: reverse("services:service-detail", args=[service.pk]),
+        title=f"Edit target {target.name}" if pk else f"New target for {service.name}",
+        cancel_url=reverse("services:service-detail", args=[service.pk]),
+    )
+
+
+@staff_required
+def agreement_edit(request, pk=None):
+    agreement = get_object_or_404(Agreement, pk=pk) if pk else None
+    units = BusinessUnit.objects.editable_by(request.user).filter(is_active=True).order_by("name")
+    form = AgreementForm(
+        request.POST or None, instance=agreement, units=units, initial={"unit": request.GET.get("unit")}
+    )
+    return _save_or_show(
+        request,
+        form,
+        lambda obj: agreement_save(agreement=obj, by=request.user),
+        saved_message=lambda obj: f"Agreement {obj.reference} saved.",
+        redirect_to=lambda obj: reverse("services:agreement-detail", args=[obj.pk]),
+        title=f"Edit {agreement.reference}" if agreement else "New agreement",
+        cancel_url=reverse("services:agreement-detail", args=[pk])
+        if pk
+        else reverse("services:agreement-list"),
+    )

@@ -1,0 +1,79 @@
+/* Staff workspace behaviour. No inline scripts anywhere: pages pass data through
+   data-* attributes and <script type="application/json"> blocks (json_script). */
+(function () {
+  "use strict";
+
+  function readJson(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  var BAND_COLOURS = { good: "#2f9e44", fair: "#e8a317", poor: "#e03131" };
+
+  function drawCharts(root) {
+    if (typeof Chart === "undefined") return;
+    (root || document).querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (Chart.getChart(canvas)) return;
+      var data = readJson(canvas.dataset.chart);
+      if (!data) return;
+      var kind = canvas.dataset.kind || "line";
+      var suggestedMax = canvas.dataset.max ? Number(canvas.dataset.max) : undefined;
+      var suggestedMin = canvas.dataset.min ? Number(canvas.dataset.min) : 0;
+      var datasets = data.datasets.map(function (ds, i) {
+        var colour = ds.colour || ["#3b5bdb", "#2f9e44", "#e8a317", "#e03131", "#7048e8", "#1098ad"][i % 6];
+        return {
+          label: ds.label, data: ds.data, borderColor: colour, backgroundColor: kind === "bar" ? colour : colour + "22",
+          fill: kind === "line" && data.datasets.length === 1, tension: 0.3, pointRadius: 3, spanGaps: true,
+          borderWidth: 2, borderRadius: kind === "bar" ? 4 : 0
+        };
+      });
+      new Chart(canvas, {
+        type: kind,
+        data: { labels: data.labels, datasets: datasets },
+        options: {
+          responsive: true, maintainAspectRatio: false, animation: false,
+          plugins: { legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12 } } },
+          scales: { y: { suggestedMin: suggestedMin, suggestedMax: suggestedMax, ticks: { precision: 0 } },
+                    x: { grid: { display: false } } }
+        }
+      });
+    });
+  }
+
+  /* Quick-log: a follow-up action row can be added without a page load. */
+  function wireActionRows(root) {
+    (root || document).querySelectorAll("[data-add-action]").forEach(function (button) {
+      if (button.dataset.wired) return;
+      button.dataset.wired = "1";
+      button.addEventListener("click", function () {
+        var hidden = document.querySelector(button.dataset.addAction + " .action-row.d-none");
+        if (hidden) hidden.classList.remove("d-none");
+        if (!document.querySelector(button.dataset.addAction + " .action-row.d-none")) button.classList.add("d-none");
+      });
+    });
+  }
+
+  /* Forms with data-confirm ask before sending. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  /* Selects with data-autosubmit send their form on change (filters). */
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.dataset && el.dataset.autosubmit !== undefined && el.form) el.form.requestSubmit();
+  });
+
+  function init(root) { drawCharts(root); wireActionRows(root); }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });
+  window.BRM = { drawCharts: drawCharts };
+})();
+/* Close the navbar's search suggestions on Escape or a click elsewhere. */
+(function () {
+  "use strict";
+  function close() { var box = document.getElementById("search-suggest"); if (box) box.innerHTML = ""; }
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+  document.addEventListener("click", function (event) { if (!event.target.closest(".brm-search")) close(); });
+})();

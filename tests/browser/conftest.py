@@ -1,0 +1,74 @@
+"""Playwright on Debian's Chromium (the project cannot download a browser of its own).
+
+Browser tests use `live_server` and `@pytest.mark.django_db(transaction=True)`; their
+screenshots land in `test-results/screenshots/`.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# live_server runs in a thread while sync Playwright owns an event loop in this one.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+
+
+def pytest_collection_modifyitems(config, items):
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI=true but no Chromium at {CHROMIUM}: install Debian's chromium.")
+    skip = pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture
+def screenshot(page):
+    """screenshot("dashboard") saves a full-page PNG to test-results/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    """sign_in(username) signs in through the login form (password demo-pass-123)."""
+
+    def do(username: str, password: str = "demo-pass-123"):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state("networkidle")
+
+    return do

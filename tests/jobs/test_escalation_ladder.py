@@ -1,0 +1,94 @@
+"""Job 3: remind before the deadline, escalate after it, up to the IT steering group."""
+
+import datetime
+
+import pytest
+from django.core import mail
+
+from relationships import jobs, services
+from relationships.models import Escalation, EscalationEvent
+
+from .conftest import START, sent_to
+
+pytestmark = pytest.mark.django_db
+
+HOUR = datetime.timedelta(hours=1)
+
+
+@pytest.fixture
+def escalation(time_machine, run, unit_a, purchaser_a, rm, it_manager, steering_member):
+    """Raised by Piet at START; medium severity: 24 hours per level."""
+    time_machine.move_to(START, tick=False)
+    escalation = run(
+        services.escalation_raise,
+        unit=unit_a,
+        by=purchaser_a.user,
+        subject="Invoices stuck",
+        description="Nothing since Monday.",
+        severity=Escalation.Severity.MEDIUM,
+    )
+    mail.outbox.clear()
+    return escalation
+
+
+def test_reminds_the_current_level_once_before_its_deadline(time_machine, run, escalation, rm):
+    time_machine.move_to(START + 21 * HOUR, tick=False)
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0}
+
+    time_machine.move_to(START + 22 * HOUR, tick=False)  # two hours before the deadline
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 1}
+    [reminder] = sent_to(rm.email)
+    assert "Invoices stuck" in reminder.subject
+    assert "Reminder" in reminder.body
+
+    time_machine.move_to(START + 23 * HOUR, tick=False)
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0}
+    assert len(mail.outbox) == 1
+    assert escalation.events.filter(kind=EscalationEvent.Kind.REMINDED).count() == 1
+
+
+def test_past_the_deadline_climbs_to_the_steering_group_and_no_further(
+    time_machine, run, escalation, rm, it_manager, steering_member, purchaser_a
+):
+    time_machine.move_to(START + 24 * HOUR, tick=False)
+    assert run(jobs.escalation_ladder)["escalated"] == 1
+    escalation.refresh_from_db()
+    assert escalation.level == 2
+    assert escalation.respond_by == START + 48 * HOUR
+    assert len(sent_to(it_manager.email)) == 1
+    assert len(sent_to(purchaser_a.email)) == 1  # the business contact who raised it
+    assert run(jobs.escalation_ladder)["escalated"] == 0
+
+    time_machine.move_to(START + 46 * HOUR, tick=False)
+    assert run(jobs.escalation_ladder)["reminded"] == 1  # level 2 gets its own reminder
+    assert len(sent_to(it_manager.email)) == 2
+
+    time_machine.move_to(START + 48 * HOUR, tick=False)
+    run(jobs.escalation_ladder)
+    escalation.refresh_from_db()
+    assert escalation.level == 3
+    assert len(sent_to(steering_member.email)) == 1
+    assert len(sent_to(purchaser_a.email)) == 2
+
+    time_machine.move_to(START + 100 * HOUR, tick=False)
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0}
+    escalation.refresh_from_db()
+    assert escalation.level == 3
+    history = list(escalation.events.values_list("kind", "from_level", "to_level"))
+    assert history == [
+        (EscalationEvent.Kind.RAISED, None, 1),
+        (EscalationEvent.Kind.AUTO_ESCALATED, 1, 2),
+        (EscalationEvent.Kind.REMINDED, None, 2),
+        (EscalationEvent.Kind.AUTO_ESCALATED, 2, 3),
+    ]
+    assert len(sent_to(rm.email)) == 0  # level 1 was past; nobody reminded it after the fact
+
+
+def test_an_acknowledged_or_resolved_escalation_does_not_climb(time_machine, run, escalation, rm):
+    services.escalation_acknowledge(escalation=escalation, by=rm)
+    time_machine.move_to(START + 30 * HOUR, tick=False)
+    mail.outbox.clear()
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0}
+    escalation.refresh_from_db()
+    assert escalation.level == 1
+    assert mail.outbox == []

@@ -1,0 +1,258 @@
+"""A survey dispatch of 2,000 invitations through real Celery workers on Redis: every
+e-mail sent once; and with the worker SIGKILLed halfway, none lost.
+
+The workers are subprocesses (`celery -A brm worker`) pointed at the pytest database, the
+test broker (CELERY_BROKER_URL if it is Redis, else Redis database 15) and a folder of
+message files (Django's file-based e-mail backend). Under CI=true a missing Redis fails.
+"""
+
+import collections
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from brm.celery import app as celery_app
+from customers import roles
+from customers.models import BusinessUnit, Contact
+from relationships import jobs
+from relationships.mail import email_message_id
+from relationships.models import OutgoingEmail, SurveyInvitation
+from relationships.selectors_survey import campaign_progress, invitation_email_key
+from tests.services.factories import SubscriptionFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+INVITATIONS = 2000
+UNITS = 40
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def _broker_url() -> str:
+    configured = os.environ.get("CELERY_BROKER_URL", "")
+    return configured if configured.startswith("redis://") else "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def broker_url():
+    import redis
+
+    url = _broker_url()
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {url}: {exc}")
+        pytest.skip(f"Redis is not reachable at {url}")
+    client.flushdb()  # the tests' own database number: leftovers of an earlier run go
+    yield url
+    client.flushdb()
+
+
+def _reset_producer_pools():
+    # The app caches its connection pool for the broker it first used: forget it when the
+    # broker changes (kombu keeps one pool per broker URL, so it is not closed here).
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def publish_for_real(broker_url):
+    """This test's tasks go to the broker, not run in the test's process."""
+    conf = celery_app.conf
+    saved = (conf.task_always_eager, conf.broker_url, conf.broker_transport_options)
+    conf.task_always_eager = False
+    conf.broker_url = broker_url
+    conf.broker_transport_options = {}
+    _reset_producer_pools()
+    yield
+    conf.task_always_eager, conf.broker_url, conf.broker_transport_options = saved
+    _reset_producer_pools()
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    assert db["ENGINE"].endswith("postgresql"), "the worker tests need PostgreSQL"
+    credentials = quote(db["USER"] or "postgres")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"])
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def mail_dir(tmp_path):
+    path = tmp_path / "mail"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def workers(transactional_db, publish_for_real, broker_url, mail_dir, tmp_path):
+    """Start workers on demand; every one still running is killed at the end, before the
+    test database is emptied."""
+    started = []
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "BRM_SURVEY_DISPATCH_CHUNK": "25",
+        "LOG_LEVEL": "WARNING",
+    }
+
+    def start(concurrency: int = 2) -> subprocess.Popen:
+        log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 - closed at teardown
+        name = f"jobs-test-{uuid.uuid4().hex[:8]}@%h"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "brm", "worker", "-P", "prefork", "-c", str(concurrency)]
+            + ["-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a kill takes the pool children too
+        )
+        started.append((process, log))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"the worker exited: {(tmp_path / f'worker-{len(started) - 1}.log').read_text()}")
+            if celery_app.control.ping(destination=[name.replace("%h", _hostname())], timeout=0.5):
+                return process
+        pytest.fail("the worker did not answer a ping within 30 s")
+
+    yield start
+    for process, log in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+@pytest.fixture
+def big_campaign_units(rm, live_service):
+    """40 units using a live service, 50 purchasers each: 2,000 invitations."""
+    for name in (roles.RELATIONSHIP_MANAGERS, roles.IT_MANAGEMENT, roles.STEERING_GROUP):
+        Group.objects.get_or_create(name=name)
+    units = [
+        BusinessUnit.objects.create(name=f"Dept {i:02}", code=f"dept-{i:02}", relationship_manager=rm)
+        for i in range(UNITS)
+    ]
+    for unit in units:
+        SubscriptionFactory(unit=unit, service=live_service)
+    Contact.objects.bulk_create(
+        Contact(
+            unit=unit,
+            first_name=f"P{j}",
+            last_name=unit.code,
+            email=f"p{j}@{unit.code}.example",
+            role=Contact.Role.PURCHASER,
+        )
+        for unit in units
+        for j in range(INVITATIONS // UNITS)
+    )
+    return units
+
+
+def _message_ids(mail_dir: Path) -> collections.Counter:
+    """Message-IDs of the messages in the backend's files (a file may hold several)."""
+    found = collections.Counter()
+    for path in mail_dir.iterdir():
+        found.update(re.findall(r"^Message-ID: (\S+)$", path.read_text(), flags=re.MULTILINE))
+    return found
+
+
+def _wait_until_sent(campaign, total, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        progress = campaign_progress(campaign)
+        if progress.sent >= total:
+            return progress
+        time.sleep(0.5)
+    return campaign_progress(campaign)
+
+
+def _expected_ids(campaign) -> set[str]:
+    return {
+        email_message_id(invitation_email_key(campaign_id=campaign.pk, invitation_id=pk))
+        for pk in campaign.invitations.values_list("pk", flat=True)
+    }
+
+
+def test_a_dispatch_of_2000_invitations_through_a_worker_sends_each_once(
+    workers, big_campaign_units, mail_dir
+):
+    workers(concurrency=2)
+    started = time.monotonic()
+    campaign = jobs.survey_schedule()  # commits, then publishes the dispatch to Redis
+    assert campaign.invitations.count() == INVITATIONS
+
+    progress = _wait_until_sent(campaign, INVITATIONS, seconds=150)  # ~15 s on an idle machine
+    elapsed = time.monotonic() - started
+    assert progress.sent == INVITATIONS, f"only {progress.sent} of {INVITATIONS} sent in {elapsed:.0f} s"
+    assert not SurveyInvitation.objects.filter(campaign=campaign).exclude(status="sent").exists()
+    assert OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENT).count() == INVITATIONS
+    sent = _message_ids(mail_dir)
+    assert set(sent) == _expected_ids(campaign)
+    assert max(sent.values()) == 1, [mid for mid, n in sent.items() if n > 1]
+    print(f"2,000 invitations e-mailed in {elapsed:.1f} s")
+
+
+def test_a_worker_killed_halfway_loses_nothing_and_doubles_nothing(workers, big_campaign_units, mail_dir):
+    first = workers(concurrency=2)
+    campaign = jobs.survey_schedule()
+
+    # Kill the whole worker (main process and pool) once about a quarter has gone out.
+    deadline = time.monotonic() + 60
+    while campaign_progress(campaign).sent < INVITATIONS // 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    at_kill = campaign_progress(campaign)
+    assert 0 < at_kill.sent < INVITATIONS, "the kill did not land in the middle of the dispatch"
+
+    # A new worker. The killed worker's unacknowledged tasks return to the queue only after
+    # Redis's visibility timeout; meanwhile beat's periodic runs pick up the rest: the
+    # scheduling job re-dispatches invitations not yet e-mailed, the flush sends outbox rows
+    # left pending. Both are claimed row by row, so overlapping work sends nothing twice.
+    workers(concurrency=2)
+    from relationships.tasks import email_flush_pending_task, survey_schedule_task
+
+    survey_schedule_task.delay()
+    progress = at_kill
+    deadline = time.monotonic() + 150  # generous for a loaded machine; ~15 s when idle
+    while progress.sent < INVITATIONS and time.monotonic() < deadline:
+        email_flush_pending_task.delay()
+        progress = _wait_until_sent(campaign, INVITATIONS, seconds=3)
+    assert progress.sent == INVITATIONS, f"{INVITATIONS - progress.sent} invitations lost"
+
+    assert not SurveyInvitation.objects.filter(campaign=campaign).exclude(status="sent").exists()
+    assert OutgoingEmail.objects.filter(key__startswith="survey-invitation:").count() == INVITATIONS
+    assert OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).count() == 0
+    sent = _message_ids(mail_dir)
+    assert set(sent) == _expected_ids(campaign)  # none lost
+    doubled = [mid for mid, n in sent.items() if n > 1]
+    assert doubled == [], f"sent twice: {doubled}"
+    print(f"killed at {at_kill.sent} sent; all {INVITATIONS} sent once after restart")

@@ -1,0 +1,66 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.portal.conftest import subscribe
+from tests.relationships.factories import (
+    EscalationFactory,
+    InteractionFactory,
+    RequirementFactory,
+    SurveyInvitationFactory,
+)
+from tests.services.factories import AgreementFactory
+
+pytestmark = pytest.mark.django_db
+
+# The home page of a customer of a division, whatever the number of services:
+#  1 session, 2 user, 3 the person's contacts (portal_view), 4 contacts again (visible_to),
+#  5 units, 6 deciding customers, 7 subscriptions, 8 targets, 9 measurements, 10 agreements,
+# 11 awaiting decision, 12 requests in progress, 13 open escalations, 14 pending surveys,
+# 15 shared notes.
+HOME_QUERIES = 15
+
+
+def _populate(unit, customer, count):
+    agreement = AgreementFactory(unit=unit)
+    for n in range(count):
+        subscribe(unit, months=6, agreement=agreement)
+        RequirementFactory(unit=unit, status="submitted" if n % 2 else "draft")
+        EscalationFactory(unit=unit)
+        InteractionFactory(unit=unit, is_shared_with_business=True)
+    SurveyInvitationFactory(contact=customer)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_home_makes_the_same_number_of_queries_for_3_and_30_services(
+    client, customer_a, unit_a, count, django_assert_num_queries
+):
+    _populate(unit_a, customer_a, count)
+    client.force_login(customer_a.user)
+    with django_assert_num_queries(HOME_QUERIES):
+        response = client.get(reverse("portal:home"))
+    assert response.status_code == 200
+    assert len(response.context["levels"]) == count
+
+
+def test_lists_do_not_grow_with_rows(client, customer_a, unit_a):
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    client.force_login(customer_a.user)
+    _populate(unit_a, customer_a, 2)
+    urls = [
+        reverse(n)
+        for n in [
+            "portal:requirement-list",
+            "portal:escalation-list",
+            "portal:interaction-list",
+            "portal:catalogue",
+        ]
+    ]
+    small = [queries(url) for url in urls]
+    _populate(unit_a, customer_a, 12)
+    assert [queries(url) for url in urls] == small

@@ -1,0 +1,181 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from relationships.models import FollowUpAction, ServiceRating, SurveyInvitation, SurveyResponse
+from tests.portal.conftest import subscribe
+from tests.relationships.factories import SurveyCampaignFactory, SurveyInvitationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def invitation(purchaser_a):
+    return SurveyInvitationFactory(contact=purchaser_a)
+
+
+@pytest.fixture
+def subs(unit_a):
+    return [subscribe(unit_a, name="Invoice scanning"), subscribe(unit_a, name="Payments platform")]
+
+
+def link(invitation):
+    return reverse("survey:answer", args=[invitation.token])
+
+
+def test_the_link_shows_the_questions_without_login(client, invitation, subs):
+    response = client.get(link(invitation))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Invoice scanning" in page and "Payments platform" in page
+    # Radio groups are fieldsets with a legend, every input has a label.
+    assert page.count("<fieldset") >= 4 and "<legend" in page
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_an_answer_is_saved_once_and_the_link_then_says_used(client, invitation, subs):
+    data = {
+        "overall_satisfaction": "4",
+        "recommend_score": "9",
+        f"rating_{subs[0].pk}": "5",
+        f"rating_{subs[1].pk}": "",
+        "comment": "Fine.",
+    }
+    response = client.post(link(invitation), data)
+    assert response.status_code == 302
+    answer = SurveyResponse.objects.get()
+    assert (answer.overall_satisfaction, answer.recommend_score, answer.comment) == (4, 9, "Fine.")
+    assert list(ServiceRating.objects.values_list("subscription", "rating")) == [(subs[0].pk, 5)]
+    invitation.refresh_from_db()
+    assert invitation.status == SurveyInvitation.Status.RESPONDED
+
+    again = client.get(link(invitation), follow=True)
+    assert "This survey has already been answered" in again.content.decode()
+    second = client.post(link(invitation), data)
+    assert "already been answered" in second.content.decode()
+    assert SurveyResponse.objects.count() == 1
+
+
+def test_a_poor_answer_opens_a_follow_up_for_the_manager(client, invitation, subs, rm):
+    client.post(link(invitation), {"overall_satisfaction": "1", "recommend_score": "2"})
+    assert FollowUpAction.objects.get().owner == rm
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"recommend_score": "5"}, "overall_satisfaction", "Choose how satisfied you are, from 1 to 5."),
+        ({"overall_satisfaction": "3"}, "recommend_score", "Choose a number from 0"),
+        (
+            {"overall_satisfaction": "9", "recommend_score": "5"},
+            "overall_satisfaction",
+            "Select a valid choice.",
+        ),
+        ({"overall_satisfaction": "3", "recommend_score": "11"}, "recommend_score", "Select a valid choice."),
+        ({"overall_satisfaction": "3", "recommend_score": "-1"}, "recommend_score", "Select a valid choice."),
+        (
+            {"overall_satisfaction": "abc", "recommend_score": "5"},
+            "overall_satisfaction",
+            "Select a valid choice.",
+        ),
+        (
+            {"overall_satisfaction": "3", "recommend_score": "5", "rating": "7"},
+            "rating",
+            "Select a valid choice.",
+        ),
+        (
+            {"overall_satisfaction": "3", "recommend_score": "5", "comment": "x" * 5001},
+            "comment",
+            "at most 5000",
+        ),
+    ],
+)
+def test_bad_answers_are_answered_by_the_question_and_save_nothing(
+    client, invitation, subs, data, field, message
+):
+    if "rating" in data:
+        data[f"rating_{subs[0].pk}"] = data.pop("rating")
+        field = f"rating_{subs[0].pk}"
+    response = client.post(link(invitation), data)
+    assert response.status_code == 400
+    assert any(message in e for e in response.context["form"].errors[field])
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert not SurveyResponse.objects.exists()
+    invitation.refresh_from_db()
+    assert invitation.status == SurveyInvitation.Status.SENT
+
+
+def test_a_rating_for_another_units_service_is_ignored(client, invitation, subs, unit_b):
+    foreign = subscribe(unit_b, name="Sales CRM")
+    client.post(
+        link(invitation), {"overall_satisfaction": "4", "recommend_score": "8", f"rating_{foreign.pk}": "1"}
+    )
+    assert not ServiceRating.objects.exists()
+    assert SurveyResponse.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "status", "heading"),
+    [
+        ("used", 200, "This survey has already been answered"),
+        ("expired", 410, "This survey has closed"),
+        ("campaign_over", 410, "This survey has closed"),
+        ("unknown", 404, "This survey link is not valid"),
+        ("garbage", 404, "This survey link is not valid"),
+    ],
+)
+def test_used_expired_and_unknown_links_say_which_and_nothing_else(
+    client, purchaser_a, make, status, heading
+):
+    invitation = SurveyInvitationFactory(contact=purchaser_a)
+    url = link(invitation)
+    if make == "used":
+        invitation.status = SurveyInvitation.Status.RESPONDED
+        invitation.save()
+    elif make == "expired":
+        invitation.status = SurveyInvitation.Status.EXPIRED
+        invitation.save()
+    elif make == "campaign_over":
+        campaign = invitation.campaign
+        campaign.opens_at = timezone.now() - datetime.timedelta(days=30)
+        campaign.closes_at = timezone.now() - datetime.timedelta(days=1)
+        campaign.save()
+    elif make == "unknown":
+        url = reverse("survey:answer", args=["A" * 43])
+    else:
+        url = "/s/%3Cscript%3E/"
+    response = client.get(url)
+    assert response.status_code == status
+    page = response.content.decode()
+    assert heading in page
+    for secret in ["Piet", "Purchaser", "Accounts Payable", "Finance", invitation.campaign.name]:
+        assert secret not in page
+    assert "<form" not in page
+
+
+def test_a_campaign_not_yet_open_is_unknown(client, purchaser_a):
+    campaign = SurveyCampaignFactory(
+        opens_at=timezone.now() + datetime.timedelta(days=2),
+        closes_at=timezone.now() + datetime.timedelta(days=9),
+    )
+    invitation = SurveyInvitationFactory(contact=purchaser_a, campaign=campaign)
+    assert client.get(link(invitation)).status_code == 404
+
+
+def test_a_contact_answers_their_pending_survey_from_the_portal(client, purchaser_a, invitation, subs):
+    client.force_login(purchaser_a.user)
+    home = client.get(reverse("portal:home")).content.decode()
+    url = reverse("portal:survey-answer", args=[invitation.pk])
+    assert url in home
+    bad = client.post(url, {"overall_satisfaction": "4"})
+    assert bad.status_code == 400 and 'id="id_recommend_score_error"' in bad.content.decode()
+    assert not SurveyResponse.objects.exists()
+    response = client.post(url, {"overall_satisfaction": "4", "recommend_score": "10"})
+    assert response.status_code == 302
+    assert SurveyResponse.objects.get().recommend_score == 10
+    assert url not in client.get(reverse("portal:home")).content.decode()
+    again = client.get(url, follow=True)
+    assert "already been used" in again.content.decode()
