@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 # live_server runs in a thread while sync Playwright owns an event loop in this one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -72,3 +73,24 @@ def sign_in(page, live_server):
         page.wait_for_load_state("networkidle")
 
     return do
+
+
+def assert_fits_width(page, timeout_ms: int = 3000):
+    """The page does not scroll sideways at the current viewport width.
+
+    Charts redraw a moment after a resize, so this waits for the layout to settle and, if it
+    never fits, names the elements that stick out.
+    """
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    try:
+        page.wait_for_function(fits, timeout=timeout_ms)
+    except PlaywrightTimeoutError as timed_out:
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                 .slice(0, 5).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className)"""
+        )
+        width = page.evaluate("document.documentElement.scrollWidth")
+        raise AssertionError(
+            f"page is {width}px wide at {page.viewport_size}; sticking out: {wide}"
+        ) from timed_out

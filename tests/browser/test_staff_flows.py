@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from relationships.models import Escalation, Interaction, SurveyCampaign
+from tests.browser.conftest import assert_fits_width
 from tests.customers.factories import ContactFactory
 from tests.relationships.factories import (
     EscalationEventFactory,
@@ -112,7 +113,7 @@ def test_dashboard_draws_the_satisfaction_chart_and_the_unit_page_opens(
     screenshot("staff-dashboard")
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
     expect(page.get_by_role("button", name="Menu")).to_be_visible()
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert_fits_width(page)
     screenshot("staff-dashboard-tablet")
     page.set_viewport_size({"width": 1366, "height": 900})
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from customers.models import Contact
 from relationships.models import Escalation, FollowUpAction, Interaction
+from tests.browser.conftest import assert_fits_width
 from tests.customers.factories import BusinessUnitFactory, ContactFactory
 from tests.ui.unit_demo import Catalogue, populate_unit
 
@@ -83,7 +84,7 @@ def test_dashboard_unit_page_and_quick_log(page, live_server, sign_in, screensho
     screenshot("rm-unit")
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
     expect(page.get_by_role("heading", level=1, name="Accounts Payable")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    assert_fits_width(page)
     screenshot("rm-unit-tablet")
 
 
