@@ -122,7 +122,9 @@ def email_enqueue_many(*, messages: list[dict]) -> int:
     for message in messages:
         if message["key"][:200] in existing:
             continue
-        prepared = _prepare(**{name: message[name] for name in ("key", "to", "subject", "template", "context")})
+        prepared = _prepare(
+            **{name: message[name] for name in ("key", "to", "subject", "template", "context")}
+        )
         if prepared is None:
             continue
         row, items = prepared

@@ -603,7 +603,9 @@ class DigestItem(models.Model):
             models.UniqueConstraint(fields=["email", "user"], name="digest_item_once_per_email_and_user")
         ]
         indexes = [
-            models.Index(fields=["user", "created_at"], condition=Q(digest__isnull=True), name="digest_item_waiting")
+            models.Index(
+                fields=["user", "created_at"], condition=Q(digest__isnull=True), name="digest_item_waiting"
+            )
         ]
 
     def __str__(self):

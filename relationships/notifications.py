@@ -289,9 +289,7 @@ def deliveries_for(*, kind: NotificationKind | None, addresses: list[str]) -> di
     for address, user_ids in owners.items():
         # An address shared by several logins gets what the most eager of them wants; a
         # digest goes to one of them only, so the address never gets two digests.
-        ranked = sorted(
-            user_ids, key=lambda pk: (-_DELIVERY_RANK[chosen.get(pk, Delivery.IMMEDIATE)], pk)
-        )
+        ranked = sorted(user_ids, key=lambda pk: (-_DELIVERY_RANK[chosen.get(pk, Delivery.IMMEDIATE)], pk))
         best = chosen.get(ranked[0], Delivery.IMMEDIATE)
         result[address] = Recipient(best, ranked[0] if best == Delivery.DIGEST else None)
     return result
@@ -303,7 +301,10 @@ def deliveries_for(*, kind: NotificationKind | None, addresses: list[str]) -> di
 def preferences_for(*, user) -> dict[str, str]:
     """The person's choice for every kind of their audience (immediately where unset). One query."""
     stored = dict(user.notification_preferences.values_list("kind", "delivery"))
-    return {spec.kind.value: stored.get(spec.kind.value, Delivery.IMMEDIATE) for spec in kinds_for(audience_of(user))}
+    return {
+        spec.kind.value: stored.get(spec.kind.value, Delivery.IMMEDIATE)
+        for spec in kinds_for(audience_of(user))
+    }
 
 
 @transaction.atomic
