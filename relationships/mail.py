@@ -4,6 +4,10 @@
 rolls back with it. After commit a Celery task sends it; if the broker is down the row
 stays pending and `email_flush_pending` (a periodic job) sends it later. Sending claims the
 row with a conditional UPDATE, so two workers never send the same row.
+
+Recipients' notification preferences (notifications.py) are applied here, when a row is
+written, so no job has to know them: an address that turned the kind off is left out, one
+that chose the daily digest gets a `DigestItem` instead (the digest job sends those).
 """
 
 import hashlib
