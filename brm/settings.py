@@ -283,3 +283,10 @@ BRM_SURVEY_DISPATCH_CHUNK = env.int("BRM_SURVEY_DISPATCH_CHUNK", default=50)
 BRM_ESCALATION_REMIND_BEFORE_HOURS = env.int("BRM_ESCALATION_REMIND_BEFORE_HOURS", default=2)
 # Agreements whose next review falls within this many days get a review action.
 BRM_AGREEMENT_REVIEW_HORIZON_DAYS = env.int("BRM_AGREEMENT_REVIEW_HORIZON_DAYS", default=30)
+
+# --- Notification preferences (relationships/notifications.py) ---
+# The hour (0-23, TIME_ZONE) the daily digest of held e-mails goes out. Read when the
+# beat schedule is first created by migration; afterwards an administrator edits it there.
+BRM_DIGEST_HOUR = env.int("BRM_DIGEST_HOUR", default=7)
+if not 0 <= BRM_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"BRM_DIGEST_HOUR must be an hour from 0 to 23, not {BRM_DIGEST_HOUR}.")
