@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.urls import reverse
 
-from .models import EventType, WebhookEvent
+from .models import EventType, WebhookEvent, iso_utc
 
 __all__ = ["EventType", "emit"]
 
@@ -32,8 +32,8 @@ def _escalation(escalation) -> dict:
             "severity": escalation.severity,
             "level": escalation.level,
             "status": escalation.status,
-            "raised_at": escalation.raised_at,
-            "respond_by": escalation.respond_by,
+            "raised_at": iso_utc(escalation.raised_at),
+            "respond_by": iso_utc(escalation.respond_by),
             "url": _url("relationships:escalation-detail", escalation.pk),
         },
         "unit": _unit(escalation.unit),
@@ -51,8 +51,8 @@ def _requirement(requirement) -> dict:
             "kind": requirement.kind,
             "priority": requirement.priority,
             "status": requirement.status,
-            "submitted_at": requirement.submitted_at,
-            "decided_at": requirement.decided_at,
+            "submitted_at": iso_utc(requirement.submitted_at),
+            "decided_at": iso_utc(requirement.decided_at),
             "url": _url("relationships:requirement-detail", requirement.pk),
         },
         "unit": _unit(requirement.unit),
@@ -83,7 +83,7 @@ def _agreement(agreement) -> dict:
             "id": agreement.pk,
             "reference": agreement.reference,
             "title": agreement.title,
-            "next_review_on": agreement.next_review_on,
+            "next_review_on": agreement.next_review_on.isoformat() if agreement.next_review_on else None,
             "url": _url("services:agreement-detail", agreement.pk),
         },
         "unit": _unit(agreement.unit),

@@ -2,12 +2,20 @@
 and one delivery row per event and endpoint (an outbox: written in the transaction of the
 domain change, sent by a Celery task after commit)."""
 
+import datetime
 import secrets
 import uuid
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+
+def iso_utc(moment: datetime.datetime | None) -> str | None:
+    """How times appear in event bodies: UTC, to the second, `2026-03-02T09:00:00Z`."""
+    if moment is None:
+        return None
+    return moment.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def new_webhook_secret() -> str:

@@ -36,6 +36,7 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
+    iso_utc,
     new_webhook_secret,
 )
 
@@ -72,7 +73,7 @@ def event_body(event: WebhookEvent) -> bytes:
     payload = {
         "id": str(event.id),
         "type": event.event_type,
-        "occurred_at": event.occurred_at.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z"),
+        "occurred_at": iso_utc(event.occurred_at),
         "data": event.data,
     }
     return json.dumps(payload, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":")).encode()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from integrations import services
-from integrations.models import EventType, WebhookDelivery, WebhookEvent
+from integrations.models import EventType, WebhookDelivery, WebhookEvent, iso_utc
 from integrations.tasks import webhook_deliver_task, webhook_requeue_due_task
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_a_delivery_is_signed_and_the_receiver_accepts_it(run, endpoint, receive
     assert request.json == {
         "id": str(event.id),
         "type": "escalation.raised",
-        "occurred_at": event.occurred_at.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z"),
+        "occurred_at": iso_utc(event.occurred_at),
         "data": {"escalation": {"id": 7, "subject": "VPN down"}},
     }
     delivery = only_delivery()
@@ -285,4 +285,3 @@ def test_a_delivery_being_sent_by_another_worker_is_skipped(endpoint, receiver):
     assert not thread.is_alive()
     assert result == {"attempt": None}
     assert receiver.received == []
-
