@@ -1,11 +1,27 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.validators import URLValidator
 
 from . import services
-from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .models import SUBSCRIBABLE_EVENTS, WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+
+class WebhookEndpointAdminForm(forms.ModelForm):
+    """The same rules as the staff pages: http(s) only, known events only."""
+
+    url = forms.URLField(
+        label="URL", max_length=500, assume_scheme="https", validators=[URLValidator(schemes=["http", "https"])]
+    )
+    events = forms.MultipleChoiceField(choices=SUBSCRIBABLE_EVENTS, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = "__all__"
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointAdminForm
     list_display = ("name", "url", "is_active", "consecutive_failures", "owner", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "url")
