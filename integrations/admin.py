@@ -16,7 +16,7 @@ class WebhookEndpointAdminForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = "__all__"
+        fields = ["name", "url", "events", "owner", "is_active"]
 
 
 @admin.register(WebhookEndpoint)
