@@ -10,7 +10,10 @@ class WebhookEndpointAdminForm(forms.ModelForm):
     """The same rules as the staff pages: http(s) only, known events only."""
 
     url = forms.URLField(
-        label="URL", max_length=500, assume_scheme="https", validators=[URLValidator(schemes=["http", "https"])]
+        label="URL",
+        max_length=500,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
     )
     events = forms.MultipleChoiceField(choices=SUBSCRIBABLE_EVENTS, widget=forms.CheckboxSelectMultiple)
 

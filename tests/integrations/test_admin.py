@@ -47,11 +47,18 @@ def test_the_secret_is_not_typed_in_the_admin(admin_client):
 def test_the_admin_form_refuses_other_schemes_and_unknown_events(admin_client, it_manager):
     endpoint = WebhookEndpointFactory()
     url = reverse("admin:integrations_webhookendpoint_change", args=[endpoint.pk])
-    form = {"name": "Desk", "url": "ftp://desk.example.org/", "events": ["escalation.raised"], "is_active": "on"}
+    form = {
+        "name": "Desk",
+        "url": "ftp://desk.example.org/",
+        "events": ["escalation.raised"],
+        "is_active": "on",
+    }
     response = admin_client.post(url, form)
     assert response.status_code == 200
     assert "Enter a valid URL." in response.content.decode()
-    response = admin_client.post(url, {**form, "url": "https://desk.example.org/", "events": ["webhook.test"]})
+    response = admin_client.post(
+        url, {**form, "url": "https://desk.example.org/", "events": ["webhook.test"]}
+    )
     assert "Select a valid choice." in response.content.decode()
     response = admin_client.post(url, {**form, "url": "https://desk.example.org/", "owner": it_manager.pk})
     assert response.status_code == 302
