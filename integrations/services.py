@@ -188,7 +188,7 @@ def delivery_attempt(*, delivery_id: int) -> Attempt | None:
     to a disabled endpoint too). None if there was nothing to do: delivered already, being
     sent by another worker, not due yet, or its endpoint disabled.
 
-    The row stays locked while the receiver answers (at most the timeout): a parallel
+    The row stays locked while the receiver answers (bounded by the timeout): a parallel
     worker skips it, and a worker killed before the commit leaves it pending, to be sent
     again with the same event id, which the receiver uses to drop the copy.
     """

@@ -285,3 +285,26 @@ def test_a_delivery_being_sent_by_another_worker_is_skipped(endpoint, receiver):
     assert not thread.is_alive()
     assert result == {"attempt": None}
     assert receiver.received == []
+
+
+def test_the_requeue_job_leaves_a_disabled_endpoints_deliveries_waiting(
+    endpoint, receiver, it_manager, time_machine, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(START, tick=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        record(endpoint)
+    services.endpoint_disable(endpoint=endpoint, by=it_manager)
+    time_machine.move_to(START + datetime.timedelta(minutes=5), tick=True)
+    assert services.deliveries_requeue_due() == 0
+    assert receiver.received == []
+    assert only_delivery().status == WebhookDelivery.Status.PENDING
+
+
+def test_the_requeue_job_is_scheduled_and_it_management_may_manage_webhooks():
+    from django.contrib.auth.models import Group
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="integrations.tasks.webhook_requeue_due_task")
+    assert task.enabled and task.interval.every == 1 and task.interval.period == "minutes"
+    codenames = Group.objects.get(name="IT management").permissions.values_list("codename", flat=True)
+    assert "manage_webhooks" in codenames
