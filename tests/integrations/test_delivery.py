@@ -300,11 +300,20 @@ def test_the_requeue_job_leaves_a_disabled_endpoints_deliveries_waiting(
     assert only_delivery().status == WebhookDelivery.Status.PENDING
 
 
-def test_the_requeue_job_is_scheduled_and_it_management_may_manage_webhooks():
+def test_the_data_migration_schedules_the_requeue_and_gives_it_management_the_permission():
+    # Run the migration's function itself: a transactional test before may have flushed its rows.
+    import importlib
+
+    from django.apps import apps
     from django.contrib.auth.models import Group
     from django_celery_beat.models import PeriodicTask
 
-    task = PeriodicTask.objects.get(task="integrations.tasks.webhook_requeue_due_task")
+    migration = importlib.import_module("integrations.migrations.0002_permission_and_schedule")
+    PeriodicTask.objects.filter(name=migration.SCHEDULE_NAME).delete()
+    migration.create(apps, None)
+    migration.create(apps, None)  # created once by name
+
+    [task] = PeriodicTask.objects.filter(task="integrations.tasks.webhook_requeue_due_task")
     assert task.enabled and task.interval.every == 1 and task.interval.period == "minutes"
     codenames = Group.objects.get(name="IT management").permissions.values_list("codename", flat=True)
     assert "manage_webhooks" in codenames
