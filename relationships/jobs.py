@@ -23,6 +23,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from customers.models import BusinessUnit, Contact
+from integrations.events import EventType, emit
 from services.models import Agreement, Service, Subscription
 
 from . import notifications, rules, services
@@ -453,6 +454,7 @@ def agreement_reviews_due(*, today: datetime.date | None = None) -> int:
                 template="agreement_review",
                 context={"agreement": agreement, "action": action, "manager": manager},
             )
+            emit(EventType.AGREEMENT_REVIEW_DUE, agreement)
             opened += 1
     return opened
 

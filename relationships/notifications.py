@@ -212,6 +212,8 @@ TEMPLATES: dict[str, tuple[NotificationKind | None, Callable[[dict], tuple[str, 
     "survey_reminder": (NotificationKind.SURVEYS, _survey),
     "portal_access": (None, None),
     "digest": (None, None),
+    # An integration stopped working: its owner must hear of it now, not tomorrow.
+    "webhook_disabled": (None, None),
 }
 
 
