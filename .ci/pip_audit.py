@@ -33,7 +33,9 @@ def main(requirements: list[str]) -> int:
         report = json.loads(run.stdout)
     except json.JSONDecodeError:
         reason = (run.stderr.strip().splitlines() or ["no output"])[-1]
-        print(f"WARNING: pip-audit could not reach a vulnerability service: dependencies NOT audited ({reason})")
+        print(
+            f"WARNING: pip-audit could not reach a vulnerability service: dependencies NOT audited ({reason})"
+        )
         return 0
     deps = report.get("dependencies", [])
     vulnerable = [d for d in deps if d.get("vulns")]
