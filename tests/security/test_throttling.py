@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 def rates(monkeypatch):
     # DRF reads the rates once, into the throttle class, when it is imported.
     def set_rates(**rates):
-        monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, **rates})
+        monkeypatch.setattr(
+            SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, **rates}
+        )
 
     return set_rates
 
