@@ -80,3 +80,16 @@ def test_the_csrf_failure_page_says_what_to_do(rm):
     response = client.post("/units/new/", {})
     assert response.status_code == 403
     assert "This form could not be sent" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/no-such-page/", "/schemathesis-probe%5C%1B%01"])
+def test_error_pages_render_without_collected_static_files(client, settings, tmp_path, url):
+    # A server started before (or without) collectstatic: {% static %} would raise there.
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    response = client.get(url)
+    assert response.status_code == 404
+    assert 'href="/static/css/portal.css"' in response.content.decode()
