@@ -126,3 +126,24 @@ def test_portal_and_survey_pages_run_under_the_policy(page, live_server, sign_in
     _visit(page, base + reverse("survey:answer", args=[csp_world["open_invitation"].token]), violations)
     page.get_by_role("button", name="Send my answers").wait_for()
     _visit(page, base + reverse("survey:answer", args=["not-a-real-link-at-all-000"]), violations)
+
+
+def test_the_admin_and_the_api_docs_run_under_the_policy(page, live_server, sign_in, violations, csp_world):
+    from tests.customers.factories import StaffFactory
+
+    StaffFactory(username="root", is_superuser=True)
+    sign_in("root")
+    base = live_server.url
+    for url in [
+        "/admin/",
+        "/admin/customers/businessunit/",
+        f"/admin/customers/businessunit/{csp_world['unit'].pk}/change/",
+        "/admin/relationships/requirement/",
+    ]:
+        _visit(page, base + url, violations)
+    # Swagger UI draws the operations from the schema (its script is a file, its style rules
+    # carry the nonce).
+    _visit(page, base + "/api/docs/", violations)
+    page.get_by_text("BRM Portal API").first.wait_for()
+    page.locator(".opblock").first.wait_for()
+    violations("API docs")
