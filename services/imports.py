@@ -9,13 +9,14 @@ from django.utils.text import slugify
 
 from brm.domain import DomainPermissionError
 from brm.importing import Importer, LineResult, changes_between
+from customers.imports import may_manage_every_unit
 from customers.models import BusinessUnit
 
 from .models import Agreement, Measurement, Service, ServiceCategory, ServiceLevelTarget, Subscription
 
 
 def _require_catalogue_rights(user) -> None:
-    if not (user.is_superuser or user.has_perm("customers.manage_all_units")):
+    if not may_manage_every_unit(user):
         raise DomainPermissionError(
             "Importing the catalogue needs the right to manage every unit (IT management)."
         )
@@ -44,6 +45,11 @@ class ServiceImporter(Importer):
     the target columns empty."""
 
     kind = "services"
+    title = "Services with their targets"
+    description = (
+        "One line per service level target (a service without targets: one line, target columns "
+        "empty). Changes the catalogue: IT management only."
+    )
     columns = (
         "code",
         "name",
@@ -70,6 +76,10 @@ class ServiceImporter(Importer):
         "target_value": "99.5",
         "direction": "higher",
     }
+
+    @classmethod
+    def allowed_for(cls, user) -> bool:
+        return may_manage_every_unit(user)
 
     def plan(self, rows):
         _require_catalogue_rights(self.by)
@@ -175,6 +185,8 @@ class ServiceImporter(Importer):
 
 class SubscriptionImporter(Importer):
     kind = "subscriptions"
+    title = "Subscriptions"
+    description = "One line per service a unit uses. Lines for units outside your portfolio are rejected."
     columns = ("unit", "service", "status", "started_on", "ended_on", "quantity", "agreement")
     required = ("unit", "service")
     example = {
@@ -265,6 +277,11 @@ class MeasurementImporter(Importer):
     """Monthly levels: one line per unit, service, target and month (YYYY-MM)."""
 
     kind = "measurements"
+    title = "Measurements"
+    description = (
+        "One line per unit, service, target and month: the level delivered. Lines for units "
+        "outside your portfolio are rejected."
+    )
     columns = ("unit", "service", "target", "period", "value")
     required = columns
     example = {

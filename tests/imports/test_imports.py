@@ -166,7 +166,9 @@ def test_unit_file_errors(it_manager, company, division):
 
 def test_only_it_management_imports_units(rm):
     with pytest.raises(DomainPermissionError, match="right to manage every unit"):
-        UnitImporter(by=rm).run(content=UNIT_HEADER.encode(), filename="u.csv", commit=False)
+        UnitImporter(by=rm).run(
+            content=(UNIT_HEADER + "x1,One,,,,,,\n").encode(), filename="u.csv", commit=False
+        )
 
 
 def test_the_command_previews_by_default_and_reports_errors(rm, unit_a, tmp_path):
