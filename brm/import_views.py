@@ -23,7 +23,7 @@ from .uploads import pending_upload_delete, pending_upload_get, pending_upload_s
 LINES_SHOWN = 500
 ACCEPTED = ".csv,.xlsx,.txt,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILTERS = [
-    ("all", "All lines", "list-ul"),
+    ("all", "All lines", "list"),
     ("error", "Rejected", "x-octagon"),
     ("create", "New", "plus-circle"),
     ("update", "Changed", "pencil"),
