@@ -8,6 +8,7 @@ confirmation runs the import in one transaction, all lines or only the valid one
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -182,6 +183,14 @@ def import_confirm(request, kind: str):
         importer, upload, report = _run(request, kind, token, commit=True, skip_invalid=valid_only)
     except DomainError as error:
         return _refused(request, error)
+    except IntegrityError:
+        # Someone saved the same rows between this import's checks and its writes (the same
+        # file confirmed twice at once); the transaction rolled back, so nothing is half-saved.
+        messages.error(
+            request,
+            "These rows were changed at the same moment; nothing was imported. Check the preview again.",
+        )
+        return redirect(f"{reverse('imports:preview', args=[kind])}?upload={token}")
     if not report.committed:
         messages.error(
             request,

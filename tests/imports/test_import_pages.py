@@ -232,3 +232,36 @@ def test_unknown_kinds_and_formats_are_not_found(rm_client):
 
 def test_the_staff_menu_links_to_the_import(rm_client, unit_a):
     assert reverse("imports:start") in rm_client.get(reverse("relationships:dashboard")).content.decode()
+
+
+def test_a_clash_while_writing_imports_nothing_and_says_so(rm_client, unit_a, monkeypatch):
+    from django.db import IntegrityError
+
+    from customers.imports import ContactImporter
+
+    url = preview_url(upload(rm_client, GOOD))
+    original = ContactImporter.apply
+
+    def clash(self, writes):
+        original(self, writes)
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(ContactImporter, "apply", clash)
+    response = confirm(rm_client, url, "all")
+    assert response.status_code == 302 and "/preview/" in response["Location"]
+    assert not Contact.objects.exists()  # the rows written before the clash were rolled back
+    assert "nothing was imported" in rm_client.get(response["Location"]).content.decode()
+
+
+def test_the_preview_takes_the_same_queries_however_long_the_file(rm_client, unit_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def preview_queries(lines: int) -> int:
+        body = HEADER + "".join(f"fin-ap,First{i},Last{i},p{i}@acme.example,,,,\n" for i in range(lines))
+        url = preview_url(upload(rm_client, body))
+        with CaptureQueriesContext(connection) as ctx:
+            assert rm_client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    assert preview_queries(5) == preview_queries(600)
