@@ -12,6 +12,7 @@ from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from relationships.views import staff_required
@@ -60,7 +61,7 @@ class ImportForm(forms.Form):
         if importer and upload:
             try:
                 data["content"] = read_upload(upload)
-                data["lines"] = importer.check_file(content=data["content"], filename=upload.name)
+                importer.check_file(content=data["content"], filename=upload.name)
             except ImportFileError as error:
                 self.add_error("file", error.message)
         return data
@@ -73,6 +74,10 @@ def _importer_or_404(request, kind: str) -> type[Importer]:
     if not importer.allowed_for(request.user):
         raise DomainPermissionError(f"You may not import {importer.title.lower()}.")
     return importer
+
+
+def _preview_url(kind: str, token: str, **params) -> str:
+    return f"{reverse('imports:preview', args=[kind])}?{urlencode({'upload': token, **params})}"
 
 
 def _refused(request, error: DomainError):
@@ -94,7 +99,7 @@ def import_start(request):
                 kind=kind,
                 user=request.user,
             )
-            return redirect(f"{reverse('imports:preview', args=[kind])}?upload={token}")
+            return redirect(_preview_url(kind, token))
     else:
         initial_kind = request.GET.get("kind")
         form = ImportForm(kinds=kinds, initial={"kind": initial_kind if initial_kind in kinds else None})
@@ -190,13 +195,13 @@ def import_confirm(request, kind: str):
             request,
             "These rows were changed at the same moment; nothing was imported. Check the preview again.",
         )
-        return redirect(f"{reverse('imports:preview', args=[kind])}?upload={token}")
+        return redirect(_preview_url(kind, token))
     if not report.committed:
         messages.error(
             request,
             "Nothing was imported: the file has lines with errors. Fix them and upload the file again, "
             "or import only the valid lines.",
         )
-        return redirect(f"{reverse('imports:preview', args=[kind])}?upload={token}&show=error")
+        return redirect(_preview_url(kind, token, show="error"))
     pending_upload_delete(token=token)
     return render(request, "imports/result.html", _context(importer, upload, report, "all"))
