@@ -20,6 +20,8 @@ from django.db import transaction
 from .domain import DomainError
 
 MAX_LINES = 50_000
+# Each row read keeps its line number under this key (blank lines are skipped, not renumbered).
+LINE = "_line"
 # An .xlsx is a zip archive: refuse one that would unpack to more than this (a "zip bomb"
 # of a few kilobytes can unpack to gigabytes). The sizes its directory declares bound what
 # Python's zipfile will inflate, so checking them is enough.
@@ -75,7 +77,8 @@ def read_upload(upload) -> bytes:
 
 
 def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], required: tuple[str, ...]):
-    """Rows of a CSV or Excel file as dicts keyed by lower-case column names."""
+    """Rows of a CSV or Excel file as dicts keyed by lower-case column names, each with its
+    line number under LINE."""
     name = filename.lower()
     if name.endswith(".xlsx"):
         _check_workbook_size(content)
@@ -84,7 +87,10 @@ def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], requir
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook
             raise ImportFileError("This is not an Excel workbook (.xlsx) that can be read.") from exc
         header = [str(h or "").strip().lower() for h in dataset.headers or []]
-        rows = [["" if value is None else str(value).strip() for value in row] for row in dataset]
+        rows = [
+            (number, ["" if value is None else str(value).strip() for value in row])
+            for number, row in enumerate(dataset, start=2)
+        ]
     elif name.endswith(".csv") or name.endswith(".txt"):
         try:
             text = content.decode("utf-8-sig")
@@ -98,12 +104,17 @@ def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], requir
             dialect = csv.excel
         reader = csv.reader(io.StringIO(text), dialect)
         try:
-            all_rows = [[value.strip() for value in row] for row in reader if any(v.strip() for v in row)]
+            # Numbered as a spreadsheet shows them: one row per record, blank ones included.
+            all_rows = [
+                (number, [value.strip() for value in row])
+                for number, row in enumerate(reader, start=1)
+                if any(v.strip() for v in row)
+            ]
         except csv.Error as exc:  # a runaway quote or a cell beyond the csv module's limit
             raise ImportFileError(f"The file is not a CSV file that can be read: {exc}.") from exc
         if not all_rows:
             raise ImportFileError("The file is empty.")
-        header, rows = [h.lower() for h in all_rows[0]], all_rows[1:]
+        header, rows = [h.lower() for h in all_rows[0][1]], all_rows[1:]
     else:
         raise ImportFileError("Upload a .csv or .xlsx file.")
     duplicated = sorted({column for column in header if column and header.count(column) > 1})
@@ -120,12 +131,20 @@ def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], requir
     unknown = [column for column in header if column and column not in columns]
     if unknown:
         raise ImportFileError(f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.")
-    rows = [row for row in rows if any(row)]
+    rows = [(number, row) for number, row in rows if any(row)]
     if not rows:
         raise ImportFileError("The file has a header but no lines to import.")
     if len(rows) > MAX_LINES:
         raise ImportFileError(f"The file has {len(rows)} lines; import at most {MAX_LINES} at a time.")
-    return [dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)) for row in rows]
+    return [
+        {**dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)), LINE: number}
+        for number, row in rows
+    ]
+
+
+def numbered(rows: list[dict]):
+    """(line number as the spreadsheet shows it, row) for each row read by read_rows."""
+    return ((row[LINE], row) for row in rows)
 
 
 def _check_workbook_size(content: bytes) -> None:

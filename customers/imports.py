@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.utils.text import slugify
 
 from brm.domain import DomainPermissionError
-from brm.importing import Importer, LineResult, changes_between
+from brm.importing import Importer, LineResult, changes_between, numbered
 
 from .models import BusinessUnit, Contact
 
@@ -85,7 +85,7 @@ class UnitImporter(Importer):
             if key
         }
         lines, writes, seen = [], [], set()
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             code = slugify(row.get("code", ""))
             name = row.get("name", "").strip()
@@ -220,7 +220,7 @@ class ContactImporter(Importer):
             if contact.role == Contact.Role.CUSTOMER and contact.is_active
         }
         lines, writes, seen = [], [], {}
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             code = slugify(row.get("unit", ""))
             unit = units.get(code)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from brm.domain import DomainPermissionError
-from brm.importing import Importer, LineResult, changes_between
+from brm.importing import Importer, LineResult, changes_between, numbered
 from customers.imports import may_manage_every_unit
 from customers.models import BusinessUnit
 
@@ -94,7 +94,7 @@ class ServiceImporter(Importer):
             if key
         }
         lines, writes, seen_services, seen_targets = [], [], {}, set()
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             code, name = slugify(row.get("code", "")), row.get("name", "").strip()
             if not code or not name:
@@ -207,7 +207,7 @@ class SubscriptionImporter(Importer):
             for sub in Subscription.objects.exclude(status=Subscription.Status.ENDED)
         }
         lines, writes, seen = [], [], {}
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             unit = units.get(slugify(row.get("unit", "")))
             service = services.get(slugify(row.get("service", "")))
@@ -309,7 +309,7 @@ class MeasurementImporter(Importer):
         }
         this_month = timezone.localdate().replace(day=1)
         lines, writes, seen = [], [], {}
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             unit_code, service_code = slugify(row.get("unit", "")), slugify(row.get("service", ""))
             subscription = subscriptions.get((unit_code, service_code))
