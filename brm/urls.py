@@ -15,5 +15,6 @@ urlpatterns = [
     path("units/", include("customers.urls")),
     path("catalogue/", include("services.urls")),
     path("imports/", include("brm.import_urls")),
+    path("integrations/webhooks/", include("integrations.urls")),
     path("", include("relationships.urls")),
 ]
