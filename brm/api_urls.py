@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from brm.api.auth import TokenView
+from brm.api.imports import ImportView
+from brm.api.search import SearchView
 from customers.api import views as customers
 from relationships.api import views as relationships
 from services.api import views as services
@@ -40,6 +42,9 @@ def not_found(request, path=""):
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
+    # Spreadsheet import and search (brm/api/imports.py, brm/api/search.py).
+    path("v1/imports/<slug:kind>/", ImportView.as_view(), name="api-import"),
+    path("v1/search/", SearchView.as_view(), name="api-search"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -10,14 +10,22 @@ every line unchanged.
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 import tablib
+from django.conf import settings
 from django.db import transaction
 
 from .domain import DomainError
 
 MAX_LINES = 50_000
+# Each row read keeps its line number under this key (blank lines are skipped, not renumbered).
+LINE = "_line"
+# An .xlsx is a zip archive: refuse one that would unpack to more than this (a "zip bomb"
+# of a few kilobytes can unpack to gigabytes). The sizes its directory declares bound what
+# Python's zipfile will inflate, so checking them is enough.
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 
 class ImportFileError(DomainError):
@@ -55,16 +63,34 @@ class ImportReport:
         return not self.errors
 
 
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded file (a Django UploadedFile), refused when too large."""
+    limit = settings.BRM_IMPORT_MAX_MEGABYTES * 1024 * 1024
+    if upload.size > limit:
+        raise ImportFileError(
+            f"The file is {upload.size / 1024 / 1024:.1f} MB; import at most "
+            f"{settings.BRM_IMPORT_MAX_MEGABYTES} MB at a time (split it into several files)."
+        )
+    if not upload.size:
+        raise ImportFileError("The file is empty.")
+    return upload.read()
+
+
 def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], required: tuple[str, ...]):
-    """Rows of a CSV or Excel file as dicts keyed by lower-case column names."""
+    """Rows of a CSV or Excel file as dicts keyed by lower-case column names, each with its
+    line number under LINE."""
     name = filename.lower()
     if name.endswith(".xlsx"):
+        _check_workbook_size(content)
         try:
             dataset = tablib.Dataset().load(io.BytesIO(content), format="xlsx")
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook
             raise ImportFileError("This is not an Excel workbook (.xlsx) that can be read.") from exc
         header = [str(h or "").strip().lower() for h in dataset.headers or []]
-        rows = [["" if value is None else str(value).strip() for value in row] for row in dataset]
+        rows = [
+            (number, ["" if value is None else str(value).strip() for value in row])
+            for number, row in enumerate(dataset, start=2)
+        ]
     elif name.endswith(".csv") or name.endswith(".txt"):
         try:
             text = content.decode("utf-8-sig")
@@ -77,12 +103,25 @@ def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], requir
         except csv.Error:
             dialect = csv.excel
         reader = csv.reader(io.StringIO(text), dialect)
-        all_rows = [[value.strip() for value in row] for row in reader if any(v.strip() for v in row)]
+        try:
+            # Numbered as a spreadsheet shows them: one row per record, blank ones included.
+            all_rows = [
+                (number, [value.strip() for value in row])
+                for number, row in enumerate(reader, start=1)
+                if any(v.strip() for v in row)
+            ]
+        except csv.Error as exc:  # a runaway quote or a cell beyond the csv module's limit
+            raise ImportFileError(f"The file is not a CSV file that can be read: {exc}.") from exc
         if not all_rows:
             raise ImportFileError("The file is empty.")
-        header, rows = [h.lower() for h in all_rows[0]], all_rows[1:]
+        header, rows = [h.lower() for h in all_rows[0][1]], all_rows[1:]
     else:
         raise ImportFileError("Upload a .csv or .xlsx file.")
+    duplicated = sorted({column for column in header if column and header.count(column) > 1})
+    if duplicated:
+        raise ImportFileError(
+            f"Column{'s' if len(duplicated) > 1 else ''} twice in the header: {', '.join(duplicated)}."
+        )
     missing = [column for column in required if column not in header]
     if missing:
         raise ImportFileError(
@@ -92,9 +131,30 @@ def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], requir
     unknown = [column for column in header if column and column not in columns]
     if unknown:
         raise ImportFileError(f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.")
+    rows = [(number, row) for number, row in rows if any(row)]
+    if not rows:
+        raise ImportFileError("The file has a header but no lines to import.")
     if len(rows) > MAX_LINES:
         raise ImportFileError(f"The file has {len(rows)} lines; import at most {MAX_LINES} at a time.")
-    return [dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)) for row in rows]
+    return [
+        {**dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)), LINE: number}
+        for number, row in rows
+    ]
+
+
+def numbered(rows: list[dict]):
+    """(line number as the spreadsheet shows it, row) for each row read by read_rows."""
+    return ((row[LINE], row) for row in rows)
+
+
+def _check_workbook_size(content: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError("This is not an Excel workbook (.xlsx) that can be read.") from exc
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError("This workbook unpacks to more than 100 MB; split it into smaller files.")
 
 
 def changes_between(obj, values: dict) -> dict[str, tuple[str, str]]:
@@ -116,17 +176,39 @@ def template_csv(columns: tuple[str, ...], example: dict[str, str]) -> str:
     return out.getvalue()
 
 
+def template_xlsx(columns: tuple[str, ...], example: dict[str, str], *, title: str) -> bytes:
+    """The same template as an Excel workbook (every cell text, as the importer reads it)."""
+    dataset = tablib.Dataset(headers=list(columns), title=title[:31])
+    dataset.append([example.get(column, "") for column in columns])
+    return dataset.export("xlsx")
+
+
 class Importer:
     """Base of the importers: subclasses set `kind`, `columns`, `required` and implement
     `plan(rows)` (returns LineResults plus the writes to make) and `apply(writes)`."""
 
+    do_not_call_in_templates = True  # templates show the class's title and columns
+
     kind = ""
+    title = ""  # what the person picks: "Contacts"
+    description = ""  # one sentence on what a line is and who may import it
     columns: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     example: dict[str, str] = {}
 
     def __init__(self, *, by):
         self.by = by
+
+    @classmethod
+    def allowed_for(cls, user) -> bool:
+        """Who may import this kind at all; each line is still checked against the units the
+        person may change. By default: staff with at least one unit they may change (a
+        relationship manager's portfolio, or every unit for IT management)."""
+        from customers.models import BusinessUnit
+
+        return bool(
+            user.is_authenticated and user.is_staff and BusinessUnit.objects.editable_by(user).exists()
+        )
 
     def plan(self, rows: list[dict]) -> tuple[list[LineResult], list]:
         raise NotImplementedError
@@ -149,6 +231,16 @@ class Importer:
     def template(cls) -> str:
         return template_csv(cls.columns, cls.example)
 
+    @classmethod
+    def template_workbook(cls) -> bytes:
+        return template_xlsx(cls.columns, cls.example, title=cls.kind)
+
+    @classmethod
+    def check_file(cls, *, content: bytes, filename: str) -> int:
+        """Reads the file as the import would, without planning: its number of lines, or an
+        ImportFileError saying why it cannot be read."""
+        return len(read_rows(content=content, filename=filename, columns=cls.columns, required=cls.required))
+
 
 def importers() -> dict[str, type[Importer]]:
     """Every importer by its kind, in the order a new installation fills the portal."""
@@ -157,3 +249,8 @@ def importers() -> dict[str, type[Importer]]:
 
     ordered = (UnitImporter, ContactImporter, ServiceImporter, SubscriptionImporter, MeasurementImporter)
     return {importer.kind: importer for importer in ordered}
+
+
+def importers_for(user) -> dict[str, type[Importer]]:
+    """The importers `user` may use, in the same order."""
+    return {kind: importer for kind, importer in importers().items() if importer.allowed_for(user)}

@@ -284,6 +284,13 @@ BRM_ESCALATION_REMIND_BEFORE_HOURS = env.int("BRM_ESCALATION_REMIND_BEFORE_HOURS
 # Agreements whose next review falls within this many days get a review action.
 BRM_AGREEMENT_REVIEW_HORIZON_DAYS = env.int("BRM_AGREEMENT_REVIEW_HORIZON_DAYS", default=30)
 
+# --- Imports from spreadsheets (brm/importing.py, the staff import pages and the API) ---
+# The largest file accepted, in megabytes.
+BRM_IMPORT_MAX_MEGABYTES = env.int("BRM_IMPORT_MAX_MEGABYTES", default=5)
+# An uploaded file waits this long under var/imports/ between its preview and the
+# confirmation; older files are removed. Several web servers need var/ on a shared volume.
+BRM_IMPORT_UPLOAD_MAX_AGE_MINUTES = env.int("BRM_IMPORT_UPLOAD_MAX_AGE_MINUTES", default=120)
+
 # --- Notification preferences (relationships/notifications.py) ---
 # The hour (0-23, TIME_ZONE) the daily digest of held e-mails goes out. Read when the
 # beat schedule is first created by migration; afterwards an administrator edits it there.

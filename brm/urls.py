@@ -14,6 +14,7 @@ urlpatterns = [
     path("s/", include("customers.portal.survey_urls")),
     path("units/", include("customers.urls")),
     path("catalogue/", include("services.urls")),
+    path("imports/", include("brm.import_urls")),
     path("integrations/webhooks/", include("integrations.urls")),
     path("", include("relationships.urls")),
 ]

@@ -8,12 +8,21 @@ from django.core.validators import validate_email
 from django.utils.text import slugify
 
 from brm.domain import DomainPermissionError
-from brm.importing import Importer, LineResult, changes_between
+from brm.importing import Importer, LineResult, changes_between, numbered
 
 from .models import BusinessUnit, Contact
 
 TRUE_WORDS = {"yes", "y", "true", "1", "ja", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", "nee", ""}
+
+
+def may_manage_every_unit(user) -> bool:
+    """Units and the service catalogue are imported by IT management (the wider right)."""
+    return bool(
+        user.is_authenticated
+        and user.is_staff
+        and (user.is_superuser or user.has_perm("customers.manage_all_units"))
+    )
 
 
 def _parse_bool(value: str, errors: list[str], column: str) -> bool | None:
@@ -28,6 +37,11 @@ def _parse_bool(value: str, errors: list[str], column: str) -> bool | None:
 
 class UnitImporter(Importer):
     kind = "units"
+    title = "Business units"
+    description = (
+        "One line per unit, with its parent by code or name. Creates and changes units anywhere "
+        "in the organisation: IT management only."
+    )
     columns = (
         "code",
         "name",
@@ -48,8 +62,12 @@ class UnitImporter(Importer):
         "has_budget": "no",
     }
 
+    @classmethod
+    def allowed_for(cls, user) -> bool:
+        return may_manage_every_unit(user)
+
     def plan(self, rows):
-        if not (self.by.is_superuser or self.by.has_perm("customers.manage_all_units")):
+        if not may_manage_every_unit(self.by):
             raise DomainPermissionError(
                 "Importing units needs the right to manage every unit (IT management)."
             )
@@ -67,7 +85,7 @@ class UnitImporter(Importer):
             if key
         }
         lines, writes, seen = [], [], set()
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             code = slugify(row.get("code", ""))
             name = row.get("name", "").strip()
@@ -170,6 +188,10 @@ class UnitImporter(Importer):
 
 class ContactImporter(Importer):
     kind = "contacts"
+    title = "Contacts"
+    description = (
+        "One line per person of a unit, with their role. Lines for units outside your portfolio are rejected."
+    )
     columns = ("unit", "first_name", "last_name", "email", "role", "phone", "job_title", "is_active")
     required = ("unit", "first_name", "last_name", "email")
     example = {
@@ -198,7 +220,7 @@ class ContactImporter(Importer):
             if contact.role == Contact.Role.CUSTOMER and contact.is_active
         }
         lines, writes, seen = [], [], {}
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             code = slugify(row.get("unit", ""))
             unit = units.get(code)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.unit_edit, name="unit-create"),
     path("<int:pk>/", views.unit_detail, name="unit-detail"),
     path("<int:pk>/edit/", views.unit_edit, name="unit-edit"),
+    path("<int:pk>/print/", views.unit_print, name="unit-print"),
     path("<int:unit_pk>/objectives/new/", views.objective_edit, name="objective-create"),
     path("objectives/<int:pk>/edit/", views.objective_edit, name="objective-edit"),
     path("contacts/", views.contact_list, name="contact-list"),

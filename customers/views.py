@@ -136,6 +136,16 @@ def unit_detail(request, pk):
     )
 
 
+@staff_required
+def unit_print(request, pk):
+    """The unit's relationship file on paper (or PDF): the 360° view for a service review
+    meeting. `?copy=business` leaves out what is not shared with the business."""
+    unit = _unit_or_404(pk)
+    business_copy = request.GET.get("copy") == "business"
+    context = relationship_selectors.unit_relationship_file(unit=unit, business_copy=business_copy)
+    return render(request, "customers/unit_print.html", {**context, "unit": unit, "nav": "units"})
+
+
 def _attainment_chart(overview) -> dict:
     """Share of all targets met per month, over every subscription on the page."""
     data = []

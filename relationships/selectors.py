@@ -358,3 +358,26 @@ def service_review_agenda(*, agreement: Agreement, today: datetime.date | None =
         "survey": survey,
         "agenda": "\n".join(lines),
     }
+
+
+def unit_relationship_file(*, unit: BusinessUnit, business_copy: bool = False) -> dict:
+    """The unit's 360° view laid out for a service review meeting, plus its open follow-up
+    actions. `business_copy` leaves out what IT keeps to itself (interactions not shared
+    with the business, opportunities, the health score). unit_overview's queries plus one."""
+    overview = unit_overview(unit=unit)
+    timeline = overview.timeline
+    if business_copy:
+        timeline = [interaction for interaction in timeline if interaction.is_shared_with_business]
+    open_actions = list(
+        FollowUpAction.objects.open()
+        .filter(unit__path__startswith=unit.path)
+        .select_related("unit", "owner")
+        .order_by("due_on", "pk")[:50]
+    )
+    return {
+        "o": overview,
+        "timeline": timeline,
+        "open_actions": open_actions,
+        "business_copy": business_copy,
+        "today": timezone.localdate(),
+    }

@@ -8,14 +8,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from brm.domain import DomainPermissionError
-from brm.importing import Importer, LineResult, changes_between
+from brm.importing import Importer, LineResult, changes_between, numbered
+from customers.imports import may_manage_every_unit
 from customers.models import BusinessUnit
 
 from .models import Agreement, Measurement, Service, ServiceCategory, ServiceLevelTarget, Subscription
 
 
 def _require_catalogue_rights(user) -> None:
-    if not (user.is_superuser or user.has_perm("customers.manage_all_units")):
+    if not may_manage_every_unit(user):
         raise DomainPermissionError(
             "Importing the catalogue needs the right to manage every unit (IT management)."
         )
@@ -44,6 +45,11 @@ class ServiceImporter(Importer):
     the target columns empty."""
 
     kind = "services"
+    title = "Services with their targets"
+    description = (
+        "One line per service level target (a service without targets: one line, target columns "
+        "empty). Changes the catalogue: IT management only."
+    )
     columns = (
         "code",
         "name",
@@ -71,6 +77,10 @@ class ServiceImporter(Importer):
         "direction": "higher",
     }
 
+    @classmethod
+    def allowed_for(cls, user) -> bool:
+        return may_manage_every_unit(user)
+
     def plan(self, rows):
         _require_catalogue_rights(self.by)
         services = {service.code: service for service in Service.objects.select_related("category", "owner")}
@@ -84,7 +94,7 @@ class ServiceImporter(Importer):
             if key
         }
         lines, writes, seen_services, seen_targets = [], [], {}, set()
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             code, name = slugify(row.get("code", "")), row.get("name", "").strip()
             if not code or not name:
@@ -175,6 +185,8 @@ class ServiceImporter(Importer):
 
 class SubscriptionImporter(Importer):
     kind = "subscriptions"
+    title = "Subscriptions"
+    description = "One line per service a unit uses. Lines for units outside your portfolio are rejected."
     columns = ("unit", "service", "status", "started_on", "ended_on", "quantity", "agreement")
     required = ("unit", "service")
     example = {
@@ -195,7 +207,7 @@ class SubscriptionImporter(Importer):
             for sub in Subscription.objects.exclude(status=Subscription.Status.ENDED)
         }
         lines, writes, seen = [], [], {}
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             unit = units.get(slugify(row.get("unit", "")))
             service = services.get(slugify(row.get("service", "")))
@@ -265,6 +277,11 @@ class MeasurementImporter(Importer):
     """Monthly levels: one line per unit, service, target and month (YYYY-MM)."""
 
     kind = "measurements"
+    title = "Measurements"
+    description = (
+        "One line per unit, service, target and month: the level delivered. Lines for units "
+        "outside your portfolio are rejected."
+    )
     columns = ("unit", "service", "target", "period", "value")
     required = columns
     example = {
@@ -292,7 +309,7 @@ class MeasurementImporter(Importer):
         }
         this_month = timezone.localdate().replace(day=1)
         lines, writes, seen = [], [], {}
-        for number, row in enumerate(rows, start=2):
+        for number, row in numbered(rows):
             errors: list[str] = []
             unit_code, service_code = slugify(row.get("unit", "")), slugify(row.get("service", ""))
             subscription = subscriptions.get((unit_code, service_code))

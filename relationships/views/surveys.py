@@ -6,8 +6,10 @@ from django.db.models import Avg, Count, FloatField
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from brm.domain import DomainError
+from brm.exporting import export_rows
 from customers.selectors import unit_is_editable_by
 from services.models import Agreement
 from services.services import agreement_reviewed
@@ -63,10 +65,31 @@ def campaign_list(request):
     )
 
 
+CAMPAIGN_RESULT_COLUMNS = [
+    ("Unit", lambda r: r.unit_name),
+    ("Unit code", lambda r: r.unit_code),
+    ("Invited", lambda r: r.invited),
+    ("Answered", lambda r: r.responded),
+    ("Response rate (%)", lambda r: r.response_rate),
+    ("Average satisfaction (1-5)", lambda r: r.average_satisfaction),
+    ("Net promoter score", lambda r: r.nps),
+    ("Promoters", lambda r: r.promoters),
+    ("Detractors", lambda r: r.detractors),
+]
+
+
 @staff_required
 def campaign_detail(request, pk):
     campaign = get_object_or_404(SurveyCampaign, pk=pk)
     results = campaign_results(campaign)
+    if request.GET.get("export") in ("csv", "xlsx"):
+        # The per-unit table, then the overall line.
+        return export_rows(
+            rows=[*results.units, results.overall],
+            columns=CAMPAIGN_RESULT_COLUMNS,
+            export_format=request.GET["export"],
+            filename=f"survey-results-{slugify(campaign.name) or campaign.pk}",
+        )
     responses = SurveyResponse.objects.filter(campaign=campaign)
     spread = dict(responses.values_list("overall_satisfaction").annotate(n=Count("pk")).order_by())
     spread_chart = {

@@ -46,6 +46,8 @@ grep -q '"attainment"' "$WORK/out.txt" || fail "no subscription with attainment"
 grep -q '"subject": "Month-end close"' "$WORK/out.txt" || fail "interaction not logged"
 grep -q '"level": 1' "$WORK/out.txt" || fail "escalation not raised"
 grep -q '"raised"' "$WORK/out.txt" || fail "escalation history missing"
+grep -q '"title": "Invoices stuck in ERP queue"' "$WORK/out.txt" || fail "search found nothing"
+grep -q '"label": "Noor Bakker <noor.bakker@example.org> — Accounts Payable"' "$WORK/out.txt" || fail "import preview missing"
 
 # The 403 quoted in the errors table.
 BRM="http://127.0.0.1:$PORT"

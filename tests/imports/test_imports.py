@@ -166,7 +166,9 @@ def test_unit_file_errors(it_manager, company, division):
 
 def test_only_it_management_imports_units(rm):
     with pytest.raises(DomainPermissionError, match="right to manage every unit"):
-        UnitImporter(by=rm).run(content=UNIT_HEADER.encode(), filename="u.csv", commit=False)
+        UnitImporter(by=rm).run(
+            content=(UNIT_HEADER + "x1,One,,,,,,\n").encode(), filename="u.csv", commit=False
+        )
 
 
 def test_the_command_previews_by_default_and_reports_errors(rm, unit_a, tmp_path):
@@ -192,3 +194,18 @@ def test_the_template_is_importable(rm, unit_a, tmp_path):
     out = io.StringIO()
     call_command("import_data", "contacts", template=True, stdout=out)
     assert out.getvalue().startswith("unit,first_name,last_name,email,role")
+
+
+def test_line_numbers_are_the_spreadsheets_even_after_blank_lines(rm, unit_a):
+    text = (
+        CONTACT_HEADER
+        + "\nfin-ap,Good,Line,good@acme.example,,,,\n\n,,,,,,,\nnope,No,Unit,x@acme.example,,,,\n"
+    )
+    report = run_contacts(text, rm)
+    assert [(line.line, line.action) for line in report.lines] == [(3, "create"), (6, "error")]
+    book = tablib.Dataset(headers=["unit", "first_name", "last_name", "email"])
+    book.append(["fin-ap", "Xl", "Sheet", "xl@acme.example"])
+    book.append(["", "", "", ""])
+    book.append(["nope", "No", "Unit", "y@acme.example"])
+    report = run_contacts(book.export("xlsx"), rm, filename="c.xlsx")
+    assert [(line.line, line.action) for line in report.lines] == [(2, "create"), (4, "error")]
