@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
+from simple_history.models import HistoricalRecords
 
 
 class BusinessUnitQuerySet(models.QuerySet):
@@ -94,6 +95,9 @@ class BusinessUnit(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BusinessUnitQuerySet.as_manager()
+    # Who changed what and when. The materialized path and depth follow from `parent` (which
+    # is kept) and are rewritten with UPDATEs that history cannot see: left out.
+    history = HistoricalRecords(excluded_fields=["path", "depth", "updated_at"])
 
     class Meta:
         ordering = ["path"]
@@ -191,6 +195,7 @@ class Contact(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ContactQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["last_name", "first_name"]
