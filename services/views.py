@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brm.domain import DomainError
+from brm.history import history_section
 from customers.models import BusinessUnit
 from relationships.selectors import REVIEW_HORIZON_DAYS
 from relationships.views import Column, list_page, staff_required
@@ -173,6 +174,7 @@ def agreement_detail(request, pk):
             "subscriptions": subscriptions,
             "reviews": reviews,
             "today": timezone.localdate(),
+            "history": history_section(agreement, viewer=request.user),
             "nav": "services",
         },
     )
