@@ -126,6 +126,7 @@ class BusinessUnit(models.Model):
             super().save(*args, **kwargs)
             self.path = f"{parent_path}{self.pk}/"
             self.depth = self.path.count("/") - 2
+            # UPDATEs of path and depth bypass the history, which leaves both out (see `history`).
             BusinessUnit.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
             return
         old_path = BusinessUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first()
