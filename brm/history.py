@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -155,9 +156,12 @@ def _name_of(obj) -> str:
 
 def _field_change(model, change, names) -> FieldChange:
     model_field = model._meta.get_field(change.field)
+    label = str(model_field.verbose_name)
+    # Names derived from field names say "it" where people write "IT" (annual_it_budget).
+    label = re.sub(r"\bit\b", "IT", label[:1].upper() + label[1:])
     return FieldChange(
         field=change.field,
-        label=str(model_field.verbose_name)[:1].upper() + str(model_field.verbose_name)[1:],
+        label=label,
         old=_display(model_field, change.old, names),
         new=_display(model_field, change.new, names),
     )
