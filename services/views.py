@@ -180,6 +180,23 @@ def agreement_detail(request, pk):
     )
 
 
+@staff_required
+def subscription_detail(request, pk):
+    """One unit's use of one service: its terms and who changed them when."""
+    subscription = get_object_or_404(
+        Subscription.objects.select_related("unit", "service", "agreement", "ordered_by"), pk=pk
+    )
+    return render(
+        request,
+        "services/subscription_detail.html",
+        {
+            "subscription": subscription,
+            "history": history_section(subscription, viewer=request.user),
+            "nav": "services",
+        },
+    )
+
+
 # --- Editing the catalogue and agreements ----------------------------------------------
 
 
