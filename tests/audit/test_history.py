@@ -197,6 +197,7 @@ def test_staff_pages_show_the_history(client, rm, other_rm, unit_a, make, url_na
     assert page.status_code == 200
     assert 'id="history"' in html
     assert "Changed</span> by Otto Other" in html
+    assert html.count('id="history"') == 1
     assert list(change.values())[0] in html
 
 
