@@ -84,6 +84,17 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# --- Audit history (django-simple-history): who changed what and when -----------------------
+# The middleware hands the request to the history records, which read `request.user` when a
+# row is saved: after DRF has authenticated a token, so API changes carry their user too.
+# Changes made outside a request (Celery jobs, management commands) have no user.
+INSTALLED_APPS += ["simple_history"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "simple_history.middleware.HistoryRequestMiddleware",
+)
+# --- end audit history ---
+
 ROOT_URLCONF = "brm.urls"
 WSGI_APPLICATION = "brm.wsgi.application"
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from brm.domain import DomainPermissionError
 from brm.importing import Importer, LineResult, changes_between, numbered
@@ -178,6 +179,9 @@ class UnitImporter(Importer):
                 for name, value in values.items():
                     setattr(unit, name, value)
                 unit.parent = units.get(parent_code) if parent_code else None
+                # The importing user, also when the import runs as a management command.
+                if self.by is not None:
+                    unit._history_user = self.by
                 unit.save()
                 units[code] = unit
                 pending.remove(write)
@@ -290,13 +294,16 @@ class ContactImporter(Importer):
                     setattr(contact, name, value)
                 changed.append(contact)
         # A contact who stops being the customer must give way before the new one is written.
-        Contact.objects.bulk_update(
-            [c for c in changed if c.role != Contact.Role.CUSTOMER], _FIELDS, batch_size=1000
+        # A file may hold thousands of rows: bulk writes, with their history rows written in
+        # bulk too (plain bulk_update/bulk_create would leave no trace in the history).
+        history = {"batch_size": 1000, "default_user": self.by}
+        bulk_update_with_history(
+            [c for c in changed if c.role != Contact.Role.CUSTOMER], Contact, _FIELDS, **history
         )
-        Contact.objects.bulk_update(
-            [c for c in changed if c.role == Contact.Role.CUSTOMER], _FIELDS, batch_size=1000
+        bulk_update_with_history(
+            [c for c in changed if c.role == Contact.Role.CUSTOMER], Contact, _FIELDS, **history
         )
-        Contact.objects.bulk_create(new, batch_size=1000)
+        bulk_create_with_history(new, Contact, **history)
 
 
 _FIELDS = ["first_name", "last_name", "role", "phone", "job_title", "is_active"]

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
+from simple_history.models import HistoricalRecords
 
 
 class BusinessUnitQuerySet(models.QuerySet):
@@ -94,6 +95,9 @@ class BusinessUnit(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BusinessUnitQuerySet.as_manager()
+    # Who changed what and when. The materialized path and depth follow from `parent` (which
+    # is kept) and are rewritten with UPDATEs that history cannot see: left out.
+    history = HistoricalRecords(excluded_fields=["path", "depth", "updated_at"])
 
     class Meta:
         ordering = ["path"]
@@ -122,6 +126,7 @@ class BusinessUnit(models.Model):
             super().save(*args, **kwargs)
             self.path = f"{parent_path}{self.pk}/"
             self.depth = self.path.count("/") - 2
+            # UPDATEs of path and depth bypass the history, which leaves both out (see `history`).
             BusinessUnit.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
             return
         old_path = BusinessUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first()
@@ -191,6 +196,7 @@ class Contact(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ContactQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from brm.domain import DomainError
 from brm.exporting import export_rows
+from brm.history import history_section
 from relationships import selectors as relationship_selectors
 from relationships.forms import InteractionForm
 from relationships.health import health_scores
@@ -131,6 +132,7 @@ def unit_detail(request, pk):
             "editable": editable,
             "form": form,
             "attainment_chart": _attainment_chart(overview),
+            "history": history_section(unit, viewer=request.user),
             "nav": "units",
         },
     )
@@ -258,6 +260,7 @@ def contact_detail(request, pk):
             "contact": contact,
             "interactions": interactions,
             "editable": unit_is_editable_by(user=request.user, unit=contact.unit),
+            "history": history_section(contact, viewer=request.user),
             "nav": "units",
         },
     )

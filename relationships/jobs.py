@@ -397,6 +397,7 @@ def actions_overdue_remind(*, today: datetime.date | None = None) -> int:
     reminded = 0
     for action in overdue.select_related("owner", "unit"):
         with transaction.atomic():
+            # An UPDATE that history does not see: `last_reminded_on` is left out of it.
             claimed = overdue.filter(pk=action.pk).update(last_reminded_on=today)
             if not claimed:
                 continue

@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from customers.models import BusinessUnit, Contact
 from services.models import Agreement, Service, Subscription
@@ -103,6 +104,9 @@ class FollowUpAction(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = FollowUpActionQuerySet.as_manager()
+    # `last_reminded_on` is the overdue job's claim, set by a conditional UPDATE once a day:
+    # bookkeeping, not a change anyone made, so it stays out of the history.
+    history = HistoricalRecords(excluded_fields=["last_reminded_on", "updated_at"])
 
     class Meta:
         ordering = ["due_on"]
@@ -169,6 +173,8 @@ class Requirement(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-created_at"]
@@ -440,6 +446,9 @@ class Escalation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EscalationQuerySet.as_manager()
+    # `level_reminded_at` is the ladder job's claim (a conditional UPDATE): bookkeeping,
+    # left out; the reminder itself is an EscalationEvent.
+    history = HistoricalRecords(excluded_fields=["level_reminded_at", "updated_at"])
 
     class Meta:
         ordering = ["-raised_at"]

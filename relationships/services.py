@@ -514,6 +514,8 @@ def escalation_escalate(
 @transaction.atomic
 def escalation_remind(*, escalation: Escalation) -> bool:
     """Remind the current level once before its deadline. False if already reminded."""
+    # A conditional UPDATE (the claim) that history does not see: `level_reminded_at` is left
+    # out of the escalation's history, and the reminder is an event of its own.
     claimed = Escalation.objects.filter(
         pk=escalation.pk,
         level=escalation.level,
@@ -718,7 +720,9 @@ def escalation_raise_for_survey(*, response: SurveyResponse) -> Escalation | Non
         respond_by=rules.respond_by(severity=severity, from_time=now),
     )
     _record(escalation, EscalationEvent.Kind.RAISED, to_level=1, note="Raised automatically by the survey.")
-    FollowUpAction.objects.filter(pk=action.pk).update(escalation=escalation)
+    # One row, so a save rather than an UPDATE: the link then shows in the action's history.
+    action.escalation = escalation
+    action.save(update_fields=["escalation", "updated_at"])
     _notify_level(escalation, reason="raised")
     emit(EventType.ESCALATION_RAISED, escalation)
     return escalation

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from customers.models import BusinessUnit, Contact
 
@@ -155,6 +156,7 @@ class Agreement(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AgreementQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["unit__name", "title"]
@@ -210,6 +212,7 @@ class Subscription(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SubscriptionQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["unit__name", "service__name"]

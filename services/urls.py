@@ -15,4 +15,5 @@ urlpatterns = [
     path("agreements/new/", views.agreement_edit, name="agreement-create"),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement-detail"),
     path("agreements/<int:pk>/edit/", views.agreement_edit, name="agreement-edit"),
+    path("subscriptions/<int:pk>/", views.subscription_detail, name="subscription-detail"),
 ]

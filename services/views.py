@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brm.domain import DomainError
+from brm.history import history_section
 from customers.models import BusinessUnit
 from relationships.selectors import REVIEW_HORIZON_DAYS
 from relationships.views import Column, list_page, staff_required
@@ -173,6 +174,24 @@ def agreement_detail(request, pk):
             "subscriptions": subscriptions,
             "reviews": reviews,
             "today": timezone.localdate(),
+            "history": history_section(agreement, viewer=request.user),
+            "nav": "services",
+        },
+    )
+
+
+@staff_required
+def subscription_detail(request, pk):
+    """One unit's use of one service: its terms and who changed them when."""
+    subscription = get_object_or_404(
+        Subscription.objects.select_related("unit", "service", "agreement", "ordered_by"), pk=pk
+    )
+    return render(
+        request,
+        "services/subscription_detail.html",
+        {
+            "subscription": subscription,
+            "history": history_section(subscription, viewer=request.user),
             "nav": "services",
         },
     )

@@ -1,6 +1,7 @@
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from simple_history.models import HistoricalChanges
 
 from customers.models import BusinessUnit, Contact
 from customers.selectors import deciding_customer_for
@@ -11,10 +12,12 @@ pytestmark = pytest.mark.django_db
 
 
 def row_counts():
+    # The audit history is left out: it records every save, a re-seed's too, by design.
     return {
         model._meta.label: model.objects.count()
         for app in ("customers", "services", "relationships", "auth")
         for model in apps.get_app_config(app).get_models()
+        if not issubclass(model, HistoricalChanges)
     }
 
 

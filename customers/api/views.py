@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
+from brm.api.history import HistoryMixin
 from brm.api.mixins import ModelWriteMixin, scope_to_visible_units
 from brm.api.permissions import StaffWritesOnly
 from brm.domain import DomainPermissionError
@@ -24,7 +25,7 @@ class _ReadWriteViewSet(
     create=extend_schema(summary="Add a business unit (IT staff; under a unit of your portfolio)"),
     partial_update=extend_schema(summary="Change a business unit of your portfolio"),
 )
-class BusinessUnitViewSet(_ReadWriteViewSet):
+class BusinessUnitViewSet(HistoryMixin, _ReadWriteViewSet):
     """Business units: a business contact sees their own unit (a customer also the units
     below it); IT staff see all and change those of their portfolio."""
 
@@ -60,7 +61,7 @@ class BusinessUnitViewSet(_ReadWriteViewSet):
         return unit_save(unit=instance, by=self.request.user)
 
 
-class ContactViewSet(_ReadWriteViewSet):
+class ContactViewSet(HistoryMixin, _ReadWriteViewSet):
     """Contacts of the business units you may see; IT staff add and change those of the units
     of their portfolio. A unit has at most one active customer: the one who decides."""
 

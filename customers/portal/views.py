@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from brm.domain import DomainError, DomainPermissionError
+from brm.history import history_section
 from brm.throttling import SurveyLinkThrottle, throttle
 from customers import roles
 from customers.models import Contact
@@ -194,6 +195,8 @@ def _render_requirement(request, requirement, *, decision_form=None, permission_
             "decision_form": decision_form or DecisionForm(),
             "permission_error": permission_error,
             "steps": _requirement_steps(requirement),
+            # Only this unit's record (the lookup above is scoped), without IT's own fields.
+            "history": history_section(requirement, viewer=request.user),
             "nav": "requirements",
         },
         status=status,
@@ -420,6 +423,7 @@ def _render_escalation(request, escalation, *, comment_form=None, escalate_form=
             and rules.next_level(escalation.level),
             "can_close": escalation.status == Escalation.Status.RESOLVED,
             "Kind": EscalationEvent.Kind,
+            "history": history_section(escalation, viewer=request.user),
             "nav": "escalations",
         },
         status=status,

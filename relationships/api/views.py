@@ -3,6 +3,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from brm.api.history import HistoryMixin
 from brm.api.mixins import ModelWriteMixin, ServiceWriteMixin, visible_units
 from brm.api.permissions import IsStaff, StaffWritesOnly
 from customers.models import BusinessUnit
@@ -60,7 +61,7 @@ class InteractionViewSet(ServiceWriteMixin, *READ):
     create=extend_schema(summary="Open a follow-up action for a unit of your portfolio"),
     partial_update=extend_schema(summary="Move a follow-up action along (its owner or the unit's manager)"),
 )
-class FollowUpActionViewSet(ServiceWriteMixin, *READ):
+class FollowUpActionViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     """IT's follow-up work: from interactions, survey answers, escalations and reviews."""
 
     queryset = FollowUpAction.objects.all()
@@ -96,7 +97,7 @@ def _requirement_step(summary, *, request=None, description=""):
     list=extend_schema(summary="List the requirements of the units you may see"),
     create=extend_schema(summary="Prepare a requirement (any contact of the unit, or its IT staff)"),
 )
-class RequirementViewSet(ServiceWriteMixin, *READ):
+class RequirementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     """Wishes of the business for new or changed services: prepared by anyone of the unit,
     decided by its deciding customer only, then delivered by IT."""
 
@@ -278,7 +279,7 @@ def _step(summary, request=NO_BODY, description=""):
     retrieve=extend_schema(summary="Show one escalation with its history"),
     create=extend_schema(summary="Raise an escalation (a contact of the unit, or its IT staff)"),
 )
-class EscalationViewSet(ServiceWriteMixin, *READ):
+class EscalationViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     """Complaints that climb a formal route: 1 relationship manager, 2 IT management, 3 IT
     steering group; each level has a deadline to respond. `events` is the full history."""
 

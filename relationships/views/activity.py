@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from brm.domain import DomainError, DomainPermissionError
+from brm.history import history_section
 from customers.models import BusinessUnit
 from customers.selectors import unit_is_editable_by
 
@@ -378,5 +379,6 @@ def action_edit(request, pk):
             "title": f"Edit “{action.title}”",
             "nav": "activity",
             "cancel_url": reverse("relationships:action-list"),
+            "history": history_section(action, viewer=request.user),
         },
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from brm.domain import DomainError
 from brm.exporting import export_rows
+from brm.history import history_section
 from customers.models import BusinessUnit
 from customers.selectors import unit_is_editable_by
 
@@ -147,6 +148,7 @@ def escalation_detail(request, pk):
             "may_respond": services.may_respond_at_level(user=request.user, escalation=escalation),
             "is_open": escalation.status in Escalation.OPEN_STATUSES,
             "now": timezone.now(),
+            "history": history_section(escalation, viewer=request.user),
             "nav": "escalations",
         },
     )

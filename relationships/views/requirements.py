@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from brm.domain import DomainError
 from brm.exporting import export_rows
+from brm.history import history_section
 from customers.models import BusinessUnit
 from customers.selectors import deciding_customer_for, unit_is_editable_by
 
@@ -132,6 +133,7 @@ def requirement_detail(request, pk):
             "editable": editable,
             "nav": "requirements",
             "deciding": deciding_customer_for(unit=requirement.unit),
+            "history": history_section(requirement, viewer=request.user),
         },
     )
 

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 
+from brm.api.history import HistoryMixin
 from brm.api.mixins import ModelWriteMixin, ServiceWriteMixin
 from brm.api.permissions import CatalogueEditor, StaffWritesOnly, is_catalogue_manager
 from brm.domain import DomainPermissionError
@@ -75,7 +76,7 @@ class ServiceLevelTargetViewSet(_CatalogueViewSet):
     create=extend_schema(summary="Draft an agreement for a unit of your portfolio"),
     partial_update=extend_schema(summary="Change an agreement of your portfolio"),
 )
-class AgreementViewSet(ModelWriteMixin, *READ):
+class AgreementViewSet(HistoryMixin, ModelWriteMixin, *READ):
     """Service level agreements; drafted by IT staff, signed by the unit's deciding customer."""
 
     permission_classes = [StaffWritesOnly]
@@ -111,7 +112,7 @@ class AgreementViewSet(ModelWriteMixin, *READ):
     retrieve=extend_schema(summary="Show one subscription with its service level attainment"),
     create=extend_schema(summary="Order a live service for a unit (its contacts or IT staff)"),
 )
-class SubscriptionViewSet(ServiceWriteMixin, *READ):
+class SubscriptionViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     """Which unit uses which service, and how well the service met its targets over the last
     three months (`attainment`)."""
 
