@@ -20,7 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 
-SYSTEM_ACTOR = "System (scheduled job)"
+# Changes nobody signed in made: scheduled jobs, management commands, public survey answers.
+SYSTEM_ACTOR = "System"
 # Never worth a line: they change with every save, or never.
 ALWAYS_HIDDEN = {"created_at", "updated_at"}
 # What IT keeps to itself: a business contact reading a history sees no change to these

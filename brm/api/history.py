@@ -25,11 +25,11 @@ class HistoryEntrySerializer(serializers.Serializer):
     kind = serializers.CharField(read_only=True, help_text="`created`, `changed` or `deleted`.")
     kind_label = serializers.CharField(read_only=True)
     user_id = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="Who made the change; null for a scheduled job."
+        read_only=True,
+        allow_null=True,
+        help_text="Who made the change; null when nobody signed in made it (a scheduled job, a command, a survey answer).",
     )
-    actor = serializers.CharField(
-        read_only=True, help_text="Who made the change, by name, or “System (scheduled job)”."
-    )
+    actor = serializers.CharField(read_only=True, help_text="Who made the change, by name, or “System”.")
     changes = HistoryChangeSerializer(many=True, read_only=True)
 
 
