@@ -45,14 +45,16 @@ def tail(log: Path | None, lines: int = 40) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def stop(process: subprocess.Popen | None, *, group: bool = False, seconds: float = 10) -> None:
-    """SIGTERM, then SIGKILL if it lingers. `group`: the process leads its own group (a
-    worker's or gunicorn's children go too)."""
+def stop(
+    process: subprocess.Popen | None, *, group: bool = False, seconds: float = 10, sig=signal.SIGTERM
+) -> None:
+    """`sig` (SIGTERM), then SIGKILL if it lingers. `group`: the process leads its own group
+    (a worker's or gunicorn's children go too)."""
     if process is None or process.poll() is not None:
         return
     kill = (lambda sig: os.killpg(process.pid, sig)) if group else process.send_signal
     try:
-        kill(signal.SIGTERM)
+        kill(sig)
         process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
         kill(signal.SIGKILL)
@@ -234,6 +236,17 @@ def start_stack(*, db: dict, workdir: Path, gunicorn: str, web_workers: int = 3)
             "BRM_VAR_DIR": str(workdir / "var"),
             "LOG_LEVEL": "WARNING",
         }
+        # The worker first: it starts while the static files are collected.
+        with logs["worker"].open("ab") as out:
+            stack.processes["worker"] = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "brm", "worker", "-P", "solo", "-n", stack.worker_name]
+                + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         # DEBUG off serves static files from the manifest: collect them once.
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
@@ -244,17 +257,7 @@ def start_stack(*, db: dict, workdir: Path, gunicorn: str, web_workers: int = 3)
         with logs["gunicorn"].open("ab") as out:
             stack.processes["gunicorn"] = subprocess.Popen(
                 [gunicorn, "brm.wsgi:application", "-b", f"127.0.0.1:{web_port}", "-w", str(web_workers)]
-                + ["--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
-                cwd=BASE_DIR,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        with logs["worker"].open("ab") as out:
-            stack.processes["worker"] = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "brm", "worker", "-P", "solo", "-n", stack.worker_name]
-                + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
+                + ["--preload", "--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
                 cwd=BASE_DIR,
                 env=env,
                 stdout=out,
@@ -287,7 +290,8 @@ def stop_stack(stack: Stack) -> None:
     try:
         for name in ("worker", "gunicorn"):
             try:
-                stop(stack.processes.get(name), group=True)
+                # Nothing is left to finish: SIGKILL the group at once.
+                stop(stack.processes.get(name), group=True, sig=signal.SIGKILL)
             except Exception:  # noqa: BLE001, S110 - keep stopping the others
                 pass
     finally:
