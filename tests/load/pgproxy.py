@@ -43,6 +43,8 @@ class Relay:
             await asyncio.gather(
                 self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer)
             )
+        except asyncio.CancelledError:
+            pass  # the relay is shutting down: its connections are cut already
         finally:
             self.pairs.discard(pair)
 
