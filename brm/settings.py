@@ -289,3 +289,23 @@ BRM_SURVEY_DISPATCH_CHUNK = env.int("BRM_SURVEY_DISPATCH_CHUNK", default=50)
 BRM_ESCALATION_REMIND_BEFORE_HOURS = env.int("BRM_ESCALATION_REMIND_BEFORE_HOURS", default=2)
 # Agreements whose next review falls within this many days get a review action.
 BRM_AGREEMENT_REVIEW_HORIZON_DAYS = env.int("BRM_AGREEMENT_REVIEW_HORIZON_DAYS", default=30)
+
+# --- Notification preferences (relationships/notifications.py) ---
+# The hour (0-23, TIME_ZONE) the daily digest of held e-mails goes out. Read when the
+# beat schedule is first created by migration; afterwards an administrator edits it there.
+BRM_DIGEST_HOUR = env.int("BRM_DIGEST_HOUR", default=7)
+if not 0 <= BRM_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"BRM_DIGEST_HOUR must be an hour from 0 to 23, not {BRM_DIGEST_HOUR}.")
+
+# --- Outgoing webhooks (integrations/; README "Webhooks") ---
+INSTALLED_APPS += ["integrations"]
+# Seconds to connect, and again to get the answer, before an attempt counts as failed.
+BRM_WEBHOOK_TIMEOUT_SECONDS = env.float("BRM_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Tries per delivery (the first included) before it is given up.
+BRM_WEBHOOK_MAX_ATTEMPTS = env.int("BRM_WEBHOOK_MAX_ATTEMPTS", default=6)
+# Wait before retry n: base * 2**(n-1) seconds, at most the cap (kept under Redis's 1 h
+# visibility timeout, past which a delayed task is delivered twice).
+BRM_WEBHOOK_RETRY_BASE_SECONDS = env.int("BRM_WEBHOOK_RETRY_BASE_SECONDS", default=30)
+BRM_WEBHOOK_RETRY_MAX_SECONDS = env.int("BRM_WEBHOOK_RETRY_MAX_SECONDS", default=1800)
+# An endpoint with this many deliveries given up in a row is disabled and its owner e-mailed.
+BRM_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("BRM_WEBHOOK_DISABLE_AFTER_FAILURES", default=5)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("s/", include("customers.portal.survey_urls")),
     path("units/", include("customers.urls")),
     path("catalogue/", include("services.urls")),
+    path("integrations/webhooks/", include("integrations.urls")),
     path("", include("relationships.urls")),
 ]

@@ -22,11 +22,16 @@ def ensure_groups() -> dict:
     from django.contrib.auth.models import Group, Permission
 
     manage_all = Permission.objects.get(codename="manage_all_units", content_type__app_label="customers")
+    manage_webhooks = Permission.objects.get(
+        codename="manage_webhooks", content_type__app_label="integrations"
+    )
     groups = {}
     for name in (RELATIONSHIP_MANAGERS, IT_MANAGEMENT, STEERING_GROUP):
         groups[name], _ = Group.objects.get_or_create(name=name)
         if name in GROUPS_WITH_WIDER_RIGHTS:
             groups[name].permissions.add(manage_all)
+        if name == IT_MANAGEMENT:
+            groups[name].permissions.add(manage_webhooks)
     return groups
 
 

@@ -198,3 +198,23 @@ class ReviewForm(ActionRowsMixin, forms.Form):
 
 class SearchFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search")
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One radio choice per kind of e-mail of the person's audience (staff or business),
+    offering only what the kind allows."""
+
+    def __init__(self, *args, kinds, current: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for spec in kinds:
+            self.fields[spec.kind.value] = forms.ChoiceField(
+                label=spec.label,
+                choices=spec.choices,
+                initial=current.get(spec.kind.value),
+                help_text=spec.description,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Choose how you want these e-mails.",
+                    "invalid_choice": "That is not one of the choices for these e-mails.",
+                },
+            )

@@ -23,13 +23,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from customers.models import BusinessUnit, Contact
+from integrations.events import EventType, emit
 from services.models import Agreement, Service, Subscription
 
-from . import rules, services
+from . import notifications, rules, services
 from .mail import email_enqueue, email_enqueue_many, email_send_many
 from .models import (
+    DigestItem,
     Escalation,
     FollowUpAction,
+    NotificationKind,
     OutgoingEmail,
     SurveyCampaign,
     SurveyInvitation,
@@ -451,6 +454,7 @@ def agreement_reviews_due(*, today: datetime.date | None = None) -> int:
                 template="agreement_review",
                 context={"agreement": agreement, "action": action, "manager": manager},
             )
+            emit(EventType.AGREEMENT_REVIEW_DUE, agreement)
             opened += 1
     return opened
 
@@ -474,6 +478,73 @@ def _review_agenda(agreement: Agreement) -> str:
     return "\n".join(lines)
 
 
+# --- 6. The daily digest of notifications -------------------------------------------------
+
+
+def notification_digest(*, now: datetime.datetime | None = None) -> int:
+    """Job 6: send each person who chose a daily digest one e-mail listing the messages held
+    for them (notifications.py), and mark those as sent in it. Returns how many digests.
+
+    One transaction per person: their waiting items are locked (a parallel run skips
+    them), the digest is written to the outbox under a key naming the person and the day,
+    and the items point at it. A crash rolls back one person's digest and leaves their
+    items waiting for the next run; a second run the same day finds the key taken, so
+    sends no second digest (what arrived since waits for tomorrow's)."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    user_ids = list(
+        DigestItem.objects.waiting()
+        .filter(created_at__lte=now)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for user_id in user_ids:
+        with transaction.atomic():
+            items = list(
+                DigestItem.objects.waiting()
+                .filter(user_id=user_id, created_at__lte=now)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("email", "user")
+                .order_by("created_at", "pk")
+            )
+            if not items:
+                continue
+            user = items[0].user
+            email = email_enqueue(
+                key=f"digest:{user_id}:{day.isoformat()}",
+                to=sorted({item.address for item in items}),
+                subject=f"Your daily digest: {len(items)} notification{'s' if len(items) != 1 else ''} "
+                f"from the BRM portal",
+                template="digest",
+                context={
+                    "user": user,
+                    "day": day,
+                    "groups": _digest_groups(items),
+                    "count": len(items),
+                    "settings_path": notifications.settings_path_for(user),
+                },
+            )
+            if email is None:
+                continue
+            DigestItem.objects.filter(pk__in=[item.pk for item in items]).update(digest=email)
+            sent += 1
+    return sent
+
+
+def _digest_groups(items: list[DigestItem]) -> list[dict]:
+    """The held messages by kind, in the order of the settings page."""
+    by_kind: dict[str, list[DigestItem]] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+    order = list(notifications.KINDS)
+    return [
+        {"label": NotificationKind(kind).label, "items": kind_items}
+        for kind, kind_items in sorted(by_kind.items(), key=lambda pair: order.index(pair[0]))
+    ]
+
+
 # --- The registry: `manage.py run_job <name>` and the beat schedules use these names -------
 
 JOBS = {
@@ -488,4 +559,5 @@ JOBS = {
     ),
     "actions_overdue": (actions_overdue_remind, "Remind owners of overdue follow-up actions (once a day)."),
     "agreement_reviews": (agreement_reviews_due, "Open review actions for agreements coming due."),
+    "notification_digest": (notification_digest, "Send each person their daily digest of held e-mails."),
 }

@@ -4,6 +4,10 @@
 rolls back with it. After commit a Celery task sends it; if the broker is down the row
 stays pending and `email_flush_pending` (a periodic job) sends it later. Sending claims the
 row with a conditional UPDATE, so two workers never send the same row.
+
+Recipients' notification preferences (notifications.py) are applied here, when a row is
+written, so no job has to know them: an address that turned the kind off is left out, one
+that chose the daily digest gets a `DigestItem` instead (the digest job sends those).
 """
 
 import hashlib
@@ -12,14 +16,70 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import OutgoingEmail
+from . import notifications
+from .models import DigestItem, NotificationPreference, OutgoingEmail
+
+Delivery = NotificationPreference.Delivery
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+
+
+def _prepare(
+    *, key: str, to: list[str], subject: str, template: str, context: dict
+) -> tuple[OutgoingEmail, list[DigestItem]] | None:
+    """Render one e-mail and apply its recipients' notification preferences: the row keeps
+    the addresses that want it now, records the others and why in `withheld`, and comes
+    with a digest item (not yet saved) for each address that wants it in the digest. A row
+    left with no address is SKIPPED: kept, so its key still makes a second run a no-op."""
+    to = sorted({address for address in to if address})
+    if not to:
+        return None
+    kind = notifications.kind_of_template(template)
+    context = {**context, "base_url": settings.BRM_BASE_URL}
+    body_text = render_to_string(f"emails/{template}.txt", context)
+    try:
+        body_html = render_to_string(f"emails/{template}.html", context)
+    except TemplateDoesNotExist:  # the HTML part is optional
+        body_html = ""
+    wanted = notifications.deliveries_for(kind=kind, addresses=to)
+    now_to, withheld, held = [], {}, []
+    for address in to:
+        recipient = wanted[address.strip().lower()]
+        if recipient.delivery == Delivery.IMMEDIATE:
+            now_to.append(address)
+            continue
+        withheld[address] = recipient.delivery
+        if recipient.delivery == Delivery.DIGEST:
+            held.append((address, recipient.user_id))
+    email = OutgoingEmail(
+        key=key[:200],
+        to=now_to,
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        kind=kind or "",
+        withheld=withheld,
+        status=OutgoingEmail.Status.PENDING if now_to else OutgoingEmail.Status.SKIPPED,
+    )
+    items = []
+    if held:
+        summary, link = notifications.digest_line(template=template, context=context)
+        if link.startswith("/"):
+            link = f"{settings.BRM_BASE_URL}{link}"
+        now = timezone.now()
+        items = [
+            DigestItem(
+                user_id=user_id, address=address, kind=kind, summary=summary, link=link, created_at=now
+            )
+            for address, user_id in held
+        ]
+    return email, items
 
 
 def email_enqueue(
@@ -27,52 +87,65 @@ def email_enqueue(
 ) -> OutgoingEmail | None:
     """Queue one e-mail under `key`. A key already queued queues nothing: returns None.
 
-    `template` names `emails/<template>.txt` and, if present, `emails/<template>.html`.
+    `template` names `emails/<template>.txt` and, if present, `emails/<template>.html`;
+    it also says which kind of notification this is (notifications.TEMPLATES), so each
+    recipient's preference is honoured here, for every job and service alike: an address
+    that chose "off" is left out, one that chose the digest gets it in tomorrow's digest.
     `send=False` leaves the sending to the caller (a batch sender sends many rows in one
     task instead of one task per row); the flush job still sends a row nobody sent.
     """
-    to = sorted({address for address in to if address})
-    if not to:
+    prepared = _prepare(key=key, to=to, subject=subject, template=template, context=context)
+    if prepared is None:
         return None
-    context = {**context, "base_url": settings.BRM_BASE_URL}
-    body_text = render_to_string(f"emails/{template}.txt", context)
-    try:
-        body_html = render_to_string(f"emails/{template}.html", context)
-    except Exception:  # noqa: BLE001 - the HTML part is optional
-        body_html = ""
+    row, items = prepared
     email, created = OutgoingEmail.objects.get_or_create(
-        key=key[:200],
-        defaults={"to": to, "subject": subject[:300], "body_text": body_text, "body_html": body_html},
+        key=row.key,
+        defaults={
+            field: getattr(row, field)
+            for field in ("to", "subject", "body_text", "body_html", "kind", "withheld", "status")
+        },
     )
     if not created:
         return None
-    if send:
+    for item in items:
+        item.email = email
+    DigestItem.objects.bulk_create(items)
+    if send and email.status == OutgoingEmail.Status.PENDING:
         transaction.on_commit(lambda: _enqueue_send(email.pk))
     return email
 
 
 def email_enqueue_many(*, messages: list[dict]) -> int:
-    """Queue many e-mails in one INSERT (a campaign's invitations), each a dict of the
+    """Queue many e-mails in few INSERTs (a campaign's invitations), each a dict of the
     arguments of `email_enqueue`; keys already queued are skipped. Nothing is sent: the
-    caller sends the rows (or the flush job does). Returns how many rows were new."""
-    rows = []
+    caller sends the rows (or the flush job does). Returns how many rows were new.
+    Preferences are honoured as in `email_enqueue`."""
+    keys = [message["key"][:200] for message in messages]
+    existing = set(OutgoingEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+    rows, held = [], {}
     for message in messages:
-        to = sorted({address for address in message["to"] if address})
-        if not to:
+        if message["key"][:200] in existing:
             continue
-        context = {**message["context"], "base_url": settings.BRM_BASE_URL}
-        rows.append(
-            OutgoingEmail(
-                key=message["key"][:200],
-                to=to,
-                subject=message["subject"][:300],
-                body_text=render_to_string(f"emails/{message['template']}.txt", context),
-                body_html=render_to_string(f"emails/{message['template']}.html", context),
-            )
+        prepared = _prepare(
+            **{name: message[name] for name in ("key", "to", "subject", "template", "context")}
         )
-    keys = [row.key for row in rows]
-    before = OutgoingEmail.objects.filter(key__in=keys).count()
+        if prepared is None:
+            continue
+        row, items = prepared
+        rows.append(row)
+        if items:
+            held[row.key] = items
+    before = len(existing)
     OutgoingEmail.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    if held:
+        # ignore_conflicts leaves the new rows without ids: read them back by key.
+        ids = dict(OutgoingEmail.objects.filter(key__in=list(held)).values_list("key", "pk"))
+        items = []
+        for row_key, row_items in held.items():
+            for item in row_items:
+                item.email_id = ids[row_key]
+                items.append(item)
+        DigestItem.objects.bulk_create(items, batch_size=500, ignore_conflicts=True)
     return OutgoingEmail.objects.filter(key__in=keys).count() - before
 
 

@@ -499,9 +499,15 @@ class OutgoingEmail(models.Model):
         PENDING = "pending", "Waiting to be sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not sent: no recipient wants it now (digest or off)"
 
     key = models.CharField(max_length=200, unique=True)
     to = models.JSONField(help_text="List of recipient addresses.")
+    # Which notification kind the mail is (blank: mail nobody can switch off, such as the
+    # set-password link), and which addresses were left out by their owner's preference,
+    # with why: {"ann@example.org": "digest", "bob@example.org": "off"}.
+    kind = models.CharField(max_length=30, blank=True)
+    withheld = models.JSONField(default=dict, blank=True)
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
@@ -517,3 +523,90 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class NotificationKind(models.TextChoices):
+    """The kinds of e-mail a person may choose how to receive (relationships/notifications.py
+    says which mail is which kind, who gets it and whether it may be switched off)."""
+
+    ESCALATIONS = "escalations", "Escalations at your level"
+    ACTIONS_OVERDUE = "actions_overdue", "Overdue follow-up actions"
+    SERVICE_REVIEWS = "service_reviews", "Service reviews due"
+    REQUIREMENT_DECISIONS = "requirement_decisions", "Decisions on requirements"
+    DECISIONS_ASKED = "decisions_asked", "Requests awaiting your decision"
+    ESCALATION_PROGRESS = "escalation_progress", "Progress of your escalations"
+    SURVEYS = "surveys", "Satisfaction surveys"
+
+
+# Kinds that are part of a formal duty (the escalation route, the deciding customer's
+# decision): they may be batched in the digest, never switched off. Kept here, not only in
+# notifications.py, so the database refuses an "off" for them too.
+KINDS_NEVER_OFF = (NotificationKind.ESCALATIONS, NotificationKind.DECISIONS_ASKED)
+
+
+class NotificationPreference(models.Model):
+    """How one person wants one kind of e-mail. No row means immediately."""
+
+    class Delivery(models.TextChoices):
+        IMMEDIATE = "immediate", "Immediately"
+        DIGEST = "digest", "In a daily digest"
+        OFF = "off", "Off"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_one_per_kind"),
+            models.CheckConstraint(
+                condition=~Q(delivery="off", kind__in=[kind.value for kind in KINDS_NEVER_OFF]),
+                name="notification_preference_duty_never_off",
+                violation_error_message="This kind of e-mail cannot be switched off.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()} — {self.get_delivery_display()}"
+
+
+class DigestItemQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(digest__isnull=True)
+
+
+class DigestItem(models.Model):
+    """An e-mail held for a person's daily digest instead of being sent on its own. The
+    digest job gathers a person's waiting items into one e-mail and points `digest` at it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_items")
+    email = models.ForeignKey(OutgoingEmail, on_delete=models.CASCADE, related_name="digest_items")
+    # The address the e-mail was meant for: the digest goes there.
+    address = models.EmailField()
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    summary = models.CharField(max_length=500)
+    link = models.URLField(max_length=500)
+    created_at = models.DateTimeField()
+    digest = models.ForeignKey(
+        OutgoingEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="digest_contents"
+    )
+
+    objects = DigestItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["email", "user"], name="digest_item_once_per_email_and_user")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "created_at"], condition=Q(digest__isnull=True), name="digest_item_waiting"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email.subject} → {self.user}"

@@ -11,6 +11,7 @@ from customers import roles
 from customers.models import BusinessUnit, Contact
 from customers.selectors import contacts_of_user_for_unit, deciding_customer_for, unit_is_editable_by
 from customers.services import ensure_can_edit_unit
+from integrations.events import EventType, emit
 from services.models import Agreement, Service, Subscription
 from services.services import ensure_deciding_customer
 
@@ -304,6 +305,7 @@ def requirement_submit(*, requirement: Requirement, by) -> Requirement:
             template="portal_requirement_submitted",
             context={"requirement": requirement, "decider": decider},
         )
+    emit(EventType.REQUIREMENT_SUBMITTED, requirement)
     return requirement
 
 
@@ -324,6 +326,7 @@ def _requirement_decide(*, requirement: Requirement, by, status: str, reason: st
             template="requirement_decided",
             context={"requirement": requirement, "decider": decider, "manager": manager},
         )
+    emit(EventType.REQUIREMENT_DECIDED, requirement)
     return requirement
 
 
@@ -454,6 +457,7 @@ def escalation_raise(
     )
     _record(escalation, EscalationEvent.Kind.RAISED, by=by, contact=contact, to_level=1)
     _notify_level(escalation, reason="raised")
+    emit(EventType.ESCALATION_RAISED, escalation)
     return escalation
 
 
@@ -503,6 +507,7 @@ def escalation_escalate(
     _record(escalation, kind, by=by, contact=contact, note=note, from_level=from_level, to_level=to_level)
     _notify_level(escalation, reason="escalated")
     _notify_business(escalation, reason="escalated")
+    emit(EventType.ESCALATION_ESCALATED, escalation)
     return escalation
 
 
@@ -535,6 +540,7 @@ def escalation_resolve(*, escalation: Escalation, by, resolution: str) -> Escala
     escalation.save(update_fields=["status", "resolved_at", "resolution", "updated_at"])
     _record(escalation, EscalationEvent.Kind.RESOLVED, by=by, note=resolution)
     _notify_business(escalation, reason="resolved")
+    emit(EventType.ESCALATION_RESOLVED, escalation)
     return escalation
 
 
@@ -658,6 +664,7 @@ def survey_response_submit(
         overall_satisfaction=overall_satisfaction, recommend_score=recommend_score, ratings=ratings.values()
     ):
         survey_response_follow_up(response=response)
+        emit(EventType.SURVEY_POOR_RESPONSE, response)
     return response
 
 
@@ -713,4 +720,5 @@ def escalation_raise_for_survey(*, response: SurveyResponse) -> Escalation | Non
     _record(escalation, EscalationEvent.Kind.RAISED, to_level=1, note="Raised automatically by the survey.")
     FollowUpAction.objects.filter(pk=action.pk).update(escalation=escalation)
     _notify_level(escalation, reason="raised")
+    emit(EventType.ESCALATION_RAISED, escalation)
     return escalation

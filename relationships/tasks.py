@@ -56,3 +56,8 @@ def actions_overdue_task() -> int:
 @shared_task(ignore_result=True)
 def agreement_reviews_task() -> int:
     return jobs.agreement_reviews_due()
+
+
+@shared_task(ignore_result=True)
+def notification_digest_task() -> int:
+    return jobs.notification_digest()

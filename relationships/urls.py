@@ -28,4 +28,5 @@ urlpatterns = [
     path("surveys/", views.campaign_list, name="campaign-list"),
     path("surveys/<int:pk>/", views.campaign_detail, name="campaign-detail"),
     path("reviews/<int:agreement_pk>/", views.service_review, name="service-review"),
+    path("settings/notifications/", views.notification_settings, name="notification-settings"),
 ]

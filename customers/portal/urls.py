@@ -25,6 +25,7 @@ urlpatterns = [
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement-detail"),
     path("agreements/<int:pk>/sign/", views.agreement_sign_view, name="agreement-sign"),
     path("surveys/<int:pk>/", views.survey_answer, name="survey-answer"),
+    path("notifications/", views.notification_settings, name="notification-settings"),
     path("access/<uidb64>/<token>/", views.AccessConfirmView.as_view(), name="access-confirm"),
     path("staff/contacts/<int:pk>/grant-access/", views.staff_grant_access, name="staff-grant-access"),
     path("staff/contacts/<int:pk>/revoke-access/", views.staff_revoke_access, name="staff-revoke-access"),

@@ -43,6 +43,7 @@ from relationships.services import (
     survey_invitation_state,
     survey_response_submit,
 )
+from relationships.views.notifications import preferences_page
 from services.models import Agreement, Service, Subscription
 from services.services import agreement_sign, subscription_order
 
@@ -713,3 +714,13 @@ def staff_revoke_access(request, pk):
     else:
         messages.success(request, f"{contact.full_name} no longer has access to the portal.")
     return _back(request)
+
+
+# --- Notification settings --------------------------------------------------------------
+
+
+@portal_view
+def notification_settings(request):
+    return preferences_page(
+        request, template="portal/notification_settings.html", extra={"nav": "notifications"}
+    )

@@ -18,6 +18,7 @@ from .activity import (
 from .common import Column, autosubmit, form_error_from, list_page, next_url, staff_required
 from .dashboard import dashboard, search
 from .escalations import escalation_board, escalation_detail, escalation_raise
+from .notifications import notification_settings
 from .requirements import (
     opportunity_edit,
     opportunity_list,
@@ -48,6 +49,7 @@ __all__ = [
     "interaction_log",
     "list_page",
     "next_url",
+    "notification_settings",
     "opportunity_edit",
     "opportunity_list",
     "requirement_board",

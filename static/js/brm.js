@@ -70,10 +70,29 @@
   document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });
   window.BRM = { drawCharts: drawCharts };
 })();
-/* Close the navbar's search suggestions on Escape or a click elsewhere. */
+/* The navbar's search suggestions: arrow keys move between them (Enter follows the link),
+   Escape or a click elsewhere closes them. */
 (function () {
   "use strict";
-  function close() { var box = document.getElementById("search-suggest"); if (box) box.innerHTML = ""; }
-  document.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+  function box() { return document.getElementById("search-suggest"); }
+  function close() { var b = box(); if (b) b.innerHTML = ""; }
+  function options() { var b = box(); return b ? Array.prototype.slice.call(b.querySelectorAll("a")) : []; }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      var input = document.querySelector(".brm-search input[type=search]");
+      if (box() && box().contains(document.activeElement) && input) input.focus();
+      close();
+      return;
+    }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    if (!event.target.closest || !event.target.closest(".brm-search")) return;
+    var links = options();
+    if (!links.length) return;
+    event.preventDefault();
+    var at = links.indexOf(document.activeElement);
+    var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+    if (next < 0) { document.querySelector(".brm-search input[type=search]").focus(); return; }
+    links[Math.min(next, links.length - 1)].focus();
+  });
   document.addEventListener("click", function (event) { if (!event.target.closest(".brm-search")) close(); });
 })();

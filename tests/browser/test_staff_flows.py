@@ -173,6 +173,10 @@ def test_search_a_contact_and_open_it(page, live_server, sign_in, screenshot, wo
     suggestion = page.get_by_role("option", name="Carla Cfo")
     expect(suggestion).to_be_visible()
     screenshot("staff-search-suggestions")
+    page.keyboard.press("ArrowDown")  # the keyboard reaches the suggestions too
+    expect(page.get_by_role("option").first).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(page.get_by_role("searchbox", name="Search")).to_be_focused()
     page.keyboard.press("Escape")
     expect(suggestion).to_be_hidden()
     page.get_by_role("searchbox", name="Search").fill("")

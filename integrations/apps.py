@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.connect(remember_webhooks_access, dispatch_uid="integrations-nav")
+
+
+def remember_webhooks_access(sender, request, user, **kwargs):
+    """Whether the navbar links the webhooks pages, decided once at sign-in: asking on
+    every page would cost every staff page two permission queries. The pages themselves
+    check on each request."""
+    from .services import may_manage_webhooks
+
+    if request is not None and hasattr(request, "session"):
+        request.session["may_manage_webhooks"] = may_manage_webhooks(user)
