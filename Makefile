@@ -10,7 +10,7 @@ PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/brm
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format migrations-check install install-dev browser clean bench bench-quick
+.PHONY: run test lint format migrations-check install install-dev browser clean bench bench-quick audit
 
 $(VENV)/.run-installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ lint: install-dev
 format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## audit: bandit over the project's code (each exception a `# nosec <id>` with its reason) and
+## pip-audit over the pinned requirements (.ci/pip_audit.py: WARNING when it cannot check)
+audit: install-dev
+	$(VENV)/bin/bandit -q -r brm customers services relationships manage.py -x '*/migrations/*'
+	$(PY) .ci/pip_audit.py requirements.txt requirements-dev.txt
 
 migrations-check: install-dev
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run

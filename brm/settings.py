@@ -22,7 +22,7 @@ if (BASE_DIR / ".env").exists():
 
 DEBUG = env.bool("DEBUG", default=True)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 - refused when DEBUG is off
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105  # nosec B105  # refused when DEBUG is off
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
 if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
@@ -74,8 +74,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # A database briefly out of reach answers 503 (page or JSON), not 500.
-    "brm.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -309,3 +307,57 @@ BRM_WEBHOOK_RETRY_BASE_SECONDS = env.int("BRM_WEBHOOK_RETRY_BASE_SECONDS", defau
 BRM_WEBHOOK_RETRY_MAX_SECONDS = env.int("BRM_WEBHOOK_RETRY_MAX_SECONDS", default=1800)
 # An endpoint with this many deliveries given up in a row is disabled and its owner e-mailed.
 BRM_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("BRM_WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+
+# --- Security: content security policy, cache, API and survey-link throttling ---
+# Content Security Policy (django-csp 4): scripts and styles only from our own static files,
+# never inline. Templates pass data through data-* attributes and json_script blocks; htmx
+# is told (meta htmx-config) not to inject its indicator <style>. A nonce is added to the
+# policy only on the pages that ask for one (the API docs' Swagger UI stylesheet).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402 - kept with the block that uses it
+
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+INSTALLED_APPS.append("csp")
+# A view that loses the database answers 503 with Retry-After (brm/errors.py; handler500
+# covers the same outside views).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "brm.errors.DatabaseUnavailableMiddleware"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        # Bootstrap draws some controls (select arrow, close button) with data: SVGs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Cache: throttle counters live here. Redis in production (CACHE_URL=redis://host:6379/1,
+# Django's own RedisCache), so all web workers share one count; memory of one process by
+# default.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# API throttling (DRF): per user (token or session) and per anonymous client address, 429
+# with Retry-After. The token endpoint has its own, stricter scope. Behind N reverse
+# proxies set NUM_PROXIES=N so the client address is read from X-Forwarded-For; with 0 the
+# header (which a client can forge) is ignored.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env.str("THROTTLE_ANON", default="60/minute"),
+    "user": env.str("THROTTLE_USER", default="600/minute"),
+    "auth": env.str("THROTTLE_AUTH", default="10/minute"),
+    # The public survey link (/s/<token>/), per client address, GET and POST alike.
+    "survey_link": env.str("THROTTLE_SURVEY_LINK", default="30/minute"),
+}
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0)

@@ -17,3 +17,6 @@ urlpatterns = [
     path("integrations/webhooks/", include("integrations.urls")),
     path("", include("relationships.urls")),
 ]
+
+# A lost database connection outside a view is a 503 too; API paths answer in JSON.
+handler500 = "brm.errors.server_error"

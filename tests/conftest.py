@@ -7,6 +7,7 @@ Acme (company, rm)
 """
 
 import pytest
+from django.core.cache import cache
 from django.test import Client, RequestFactory
 
 from brm.celery import app as celery_app
@@ -27,6 +28,15 @@ def _celery_runs_tasks_in_process():
 def _fast_passwords(settings):
     # Every factory user gets a password; PBKDF2 at full strength costs ~0.3 s each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttle counters live in the cache: each test starts with none, so no test trips a
+    # rate limit because of the requests of the tests before it.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brm.api.fields import SaneDateTimeField, StrictCharField
+from brm.throttling import ClientAddressThrottle
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -37,11 +38,23 @@ class TokenSerializer(serializers.Serializer):
     created = SaneDateTimeField()
 
 
+class TokenIssueThrottle(ClientAddressThrottle):
+    scope = "auth"
+
+
 class TokenView(APIView):
     """POST issues a fresh token for the caller and invalidates their previous one (so it
     also rotates); DELETE revokes the caller's token."""
 
     parser_classes = [JSONParser, FormParser]
+
+    def get_throttles(self):
+        # Issuing a token checks a password: its own, stricter rate per client on top of the
+        # usual ones (django-axes locks a username out after repeated failures as well).
+        throttles = super().get_throttles()
+        if self.request is not None and self.request.method == "POST":
+            throttles.append(TokenIssueThrottle())
+        return throttles
 
     def get_permissions(self):
         if self.request is not None and self.request.method == "POST":

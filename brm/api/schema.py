@@ -21,6 +21,7 @@ ERROR_RESPONSES = {
     "401": "No valid token or session.",
     "403": "Signed in, but not allowed to do this.",
     "404": "No such object among those you may see.",
+    "429": "Too many requests: wait the number of seconds in the Retry-After header.",
 }
 SUMMARIES = {
     "list": "List {plural}",

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from brm.domain import DomainError, DomainPermissionError
+from brm.throttling import SurveyLinkThrottle, throttle
 from customers import roles
 from customers.models import Contact
 from customers.services import contact_grant_portal_access, contact_revoke_portal_access
@@ -567,7 +568,7 @@ def survey_answer(request, pk):
     invitation = get_object_or_404(selectors.portal_invitations(user=request.user), pk=pk)
     state = survey_invitation_state(invitation)
     if state != "open":
-        messages.info(request, _STATE_MESSAGES[state][1])
+        messages.info(request, _STATE_MESSAGES[state])
         return redirect("portal:home")
     if request.method == "POST":
         form = _survey_form(invitation, request.POST)
@@ -587,28 +588,27 @@ def survey_answer(request, pk):
 
 
 _STATE_MESSAGES = {
-    "used": ("This survey has already been answered", "This survey link has already been used. Thank you!"),
-    "expired": ("This survey has closed", "This survey link has expired: the survey is closed."),
-    "unknown": ("This survey link is not valid", "We do not know this survey link."),
+    "used": "This survey link has already been used. Thank you!",
+    "expired": "This survey link has expired: the survey is closed.",
+    "unknown": "We do not know this survey link.",
 }
-_STATE_STATUS = {"used": 200, "expired": 410, "unknown": 404}
 
 
 @never_cache
+@throttle(SurveyLinkThrottle)
 def public_survey(request, token):
     """The survey behind an invitation's link, without login. Only the hash of the token is
     stored and compared (through its unique index), so the lookup leaks nothing about other
-    links. A used, expired or unknown link gets a page that says which and nothing else."""
-    invitation = None
-    if 20 <= len(token) <= 100:
-        invitation = (
-            SurveyInvitation.objects.select_related("campaign", "unit", "contact")
-            .filter(token_hash=hash_survey_token(token))
-            .first()
-        )
-    state = survey_invitation_state(invitation)
-    if state != "open":
-        return _survey_closed(request, state)
+    links. A used, expired or unknown link gets one and the same answer, after the same
+    work (the hash and the one lookup are done for any token), so neither the page nor its
+    timing tells a guesser which links are real. Requests are limited per client address."""
+    invitation = (
+        SurveyInvitation.objects.select_related("campaign", "unit", "contact")
+        .filter(token_hash=hash_survey_token(token))
+        .first()
+    )
+    if survey_invitation_state(invitation) != "open":
+        return _survey_closed(request)
     if request.method == "POST":
         form = _survey_form(invitation, request.POST)
         if _survey_submit(invitation, form):
@@ -616,7 +616,7 @@ def public_survey(request, token):
             return redirect("survey:answer", token=token)
         refreshed = SurveyInvitation.objects.select_related("campaign").get(pk=invitation.pk)
         if survey_invitation_state(refreshed) != "open":  # answered meanwhile in another tab
-            return _survey_closed(request, survey_invitation_state(refreshed))
+            return _survey_closed(request)
         status = 400
     else:
         form = _survey_form(invitation)
@@ -627,14 +627,8 @@ def public_survey(request, token):
     return response
 
 
-def _survey_closed(request, state):
-    title, text = _STATE_MESSAGES[state]
-    response = render(
-        request,
-        "survey/closed.html",
-        {"state": state, "title": title, "text": text},
-        status=_STATE_STATUS[state],
-    )
+def _survey_closed(request):
+    response = render(request, "survey/closed.html", status=404)
     response["Referrer-Policy"] = "same-origin"  # the token never leaves in a Referer; Origin stays for CSRF
     response["X-Robots-Tag"] = "noindex"
     return response

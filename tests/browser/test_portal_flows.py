@@ -1,6 +1,6 @@
 """The portal end to end in headless Chromium: a purchaser prepares and submits a request,
 the deciding customer approves it and the relationship manager's e-mail arrives; a contact
-answers a survey through its link and the link then says it was used."""
+answers a survey through its link and the link then says it cannot be used again."""
 
 import pytest
 from django.conf import settings
@@ -145,7 +145,7 @@ def test_contact_answers_survey_through_its_link_then_link_says_used(
     assert invitation.status == SurveyInvitation.Status.RESPONDED
 
     page.goto(link)
-    page.get_by_role("heading", name="This survey has already been answered").wait_for()
+    page.get_by_role("heading", name="This survey link cannot be used").wait_for()
     assert "Accounts Payable" not in page.content()
     screenshot("survey-used")
 

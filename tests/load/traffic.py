@@ -18,7 +18,7 @@ import requests
 MARKER_PREFIX = "LOAD-"
 REQUEST_TIMEOUT = 20  # gunicorn's own timeout is 30 s: a hung request shows as a failure first
 PASSWORD = "demo-pass-123"  # noqa: S105 - the test actors' password
-FRIENDLY_PAGE = "Back in a moment"
+FRIENDLY_PAGE = "The portal is briefly unavailable"
 
 
 @dataclass

@@ -33,7 +33,7 @@ from relationships.models import (
 from services.models import Agreement, Measurement, Service, ServiceCategory, ServiceLevelTarget, Subscription
 
 User = get_user_model()
-DEMO_PASSWORD = "brm-demo-2026"  # noqa: S105 - demo logins, documented in README
+DEMO_PASSWORD = "brm-demo-2026"  # noqa: S105  # nosec B105  # demo logins, documented in README
 
 # username, first, last, group, is_superuser
 STAFF = [
@@ -191,7 +191,7 @@ class Command(BaseCommand):
     def handle(self, *args, quiet=False, **options):
         self.today = timezone.localdate()
         self.now = timezone.now()
-        self.random = random.Random(2026)  # the same demo on every run
+        self.random = random.Random(2026)  # nosec B311  # demo data, not secrets: the same demo on every run
         self.users = self._staff()
         self.units = self._units()
         self.contacts = self._contacts()

@@ -1,0 +1,62 @@
+"""Every address of the project refuses a POST without a CSRF token from a signed-in
+browser session (403), before the view runs. The only exceptions are listed and why."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.api.conftest import make_rows
+from tests.relationships.factories import SurveyCampaignFactory
+
+from .test_url_walk import API_ROW_OF, ROW_OF, _api_base
+from .world import url_patterns
+
+pytestmark = pytest.mark.django_db
+
+# The API's JSON 404 for unknown addresses takes no action (csrf_exempt).
+EXEMPT = {None}
+
+
+def _every_url(rows):
+    for route, name, params in url_patterns():
+        if name in EXEMPT:
+            continue
+        if not params:
+            yield reverse(name)
+        elif route.startswith("admin/"):
+            continue
+        elif name in {"password_reset_confirm", "portal:access-confirm"}:
+            yield reverse(name, args=["MQ", "set-password"])
+        elif name == "survey:answer":
+            yield reverse(name, args=[rows["invitation"].token])
+        elif route.startswith("api/"):
+            key = API_ROW_OF[name[: -len("-detail")] if name.endswith("-detail") else _api_base(name)]
+            yield reverse(name, kwargs={"pk": rows[key].pk})
+        else:
+            keys = ROW_OF[name] if isinstance(ROW_OF[name], tuple) else (ROW_OF[name],)
+            yield reverse(name, args=[rows[k].pk for k in keys])
+
+
+@pytest.mark.parametrize("who", ["superuser", "purchaser_a", "anonymous"])
+def test_no_post_without_a_csrf_token_gets_through(request, who, unit_a, purchaser_a, customer_a):
+    rows = make_rows(unit_a, contact=purchaser_a, campaign=SurveyCampaignFactory())
+    client = Client(enforce_csrf_checks=True)
+    if who == "superuser":
+        from tests.customers.factories import StaffFactory
+
+        client.force_login(StaffFactory(is_superuser=True))
+    elif who == "purchaser_a":
+        client.force_login(purchaser_a.user)
+    urls = list(_every_url(rows))
+    assert len(urls) > 150
+    let_through = {}
+    for url in urls:
+        response = client.post(url, {"title": "x", "reason": "x", "note": "x"})
+        if url.startswith("/api/") and who == "anonymous":
+            # No session, so no CSRF to forge: the API wants a token (401/403) or, for
+            # the token endpoint, a password.
+            if response.status_code not in (400, 401, 403, 404, 405, 415):
+                let_through[url] = response.status_code
+        elif response.status_code != 403:
+            let_through[url] = response.status_code
+    assert not let_through, let_through

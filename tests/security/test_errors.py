@@ -1,0 +1,95 @@
+"""Error pages: a lost database is a 503 with Retry-After (HTML, or JSON under /api/),
+rendered without the database; 403, 404, 429 and 500 pages look alike."""
+
+import pytest
+from django.db import InterfaceError, OperationalError
+from django.db.backends.utils import CursorWrapper
+from django.test import Client, RequestFactory
+from rest_framework.authtoken.models import Token
+
+from brm import errors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def database_gone(monkeypatch):
+    def down():
+        def refuse(self, *args, **kwargs):
+            raise OperationalError("could not connect to server: Connection refused")
+
+        monkeypatch.setattr(CursorWrapper, "execute", refuse)
+        monkeypatch.setattr(CursorWrapper, "executemany", refuse)
+
+    return down
+
+
+def test_a_staff_page_without_database_is_a_friendly_503(client, rm, database_gone):
+    client.force_login(rm)
+    database_gone()
+    response = client.get("/units/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "The portal is briefly unavailable" in page and "try again in 30 seconds" in page
+    assert "Traceback" not in page and "Connection refused" not in page
+    assert "Content-Security-Policy" in response
+
+
+def test_an_api_call_without_database_is_a_json_503(rm, database_gone):
+    client = Client()
+    token = Token.objects.create(user=rm).key
+    database_gone()
+    response = client.get("/api/v1/units/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.json() == {"detail": "The service is briefly unavailable; try again in a moment."}
+
+
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_a_database_error_outside_a_view_is_a_503_too(error):
+    # handler500: reached when a middleware or a template render loses the database.
+    request = RequestFactory().get("/portal/")
+    try:
+        raise error("connection already closed")
+    except error:
+        response = errors.server_error(request)
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+
+
+def test_any_other_error_is_the_500_page_and_json_under_the_api():
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        page = errors.server_error(RequestFactory().get("/units/"))
+        api = errors.server_error(RequestFactory().get("/api/v1/units/"))
+    assert page.status_code == 500 and "Something went wrong on our side" in page.content.decode()
+    assert api.status_code == 500 and b"detail" in api.content
+
+
+def test_an_unknown_page_is_the_friendly_404(client, rm):
+    client.force_login(rm)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "We cannot find this page" in response.content.decode()
+
+
+def test_the_csrf_failure_page_says_what_to_do(rm):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rm)
+    response = client.post("/units/new/", {})
+    assert response.status_code == 403
+    assert "This form could not be sent" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/no-such-page/", "/schemathesis-probe%5C%1B%01"])
+def test_error_pages_render_without_collected_static_files(client, settings, tmp_path, url):
+    # A server started before (or without) collectstatic: {% static %} would raise there.
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    response = client.get(url)
+    assert response.status_code == 404
+    assert 'href="/static/css/portal.css"' in response.content.decode()
