@@ -344,6 +344,10 @@ CONTENT_SECURITY_POLICY = {
 # Django's own RedisCache), so all web workers share one count; memory of one process by
 # default.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# --- Redis restarts ---
+# A cache on Redis fails open while Redis restarts (brm/cache.py): no 500 on every API call.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "brm.cache.ResilientRedisCache"
 
 # API throttling (DRF): per user (token or session) and per anonymous client address, 429
 # with Retry-After. The token endpoint has its own, stricter scope. Behind N reverse

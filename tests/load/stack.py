@@ -230,6 +230,8 @@ def start_stack(*, db: dict, workdir: Path, gunicorn: str, web_workers: int = 3)
             "DATABASE_URL": database_url(db, port=proxy.port),
             "CONN_MAX_AGE": "60",  # persistent connections, as deployed
             "CELERY_BROKER_URL": redis.url,
+            # The API's throttle counters in Redis too, as deployed (see the README).
+            "CACHE_URL": redis.url.removesuffix("/0") + "/1",
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(mail_dir),
