@@ -117,6 +117,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# --- Database restarts ---
+# A persistent connection (CONN_MAX_AGE > 0) that died while PostgreSQL restarted is checked
+# and replaced before a request reuses it, instead of failing that request.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves web, worker and beat at once: wait for locks, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
@@ -358,6 +362,10 @@ CONTENT_SECURITY_POLICY = {
 # Django's own RedisCache), so all web workers share one count; memory of one process by
 # default.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# --- Redis restarts ---
+# A cache on Redis fails open while Redis restarts (brm/cache.py): no 500 on every API call.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "brm.cache.ResilientRedisCache"
 
 # API throttling (DRF): per user (token or session) and per anonymous client address, 429
 # with Retry-After. The token endpoint has its own, stricter scope. Behind N reverse
