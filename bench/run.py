@@ -7,7 +7,8 @@ measured in the same run.
     python -m bench.run --quick         # scales 1 and 2, 3 s per endpoint (make bench-quick)
 
 PostgreSQL and Redis come from BENCH_DATABASE_URL (a server URL; databases
-brm_bench_<scale> are created on it) and CELERY_BROKER_URL, the machine's by default.
+<BENCH_DB_PREFIX>_<scale>, brm_bench_<scale> by default, are created on it) and
+CELERY_BROKER_URL, the machine's by default.
 The report goes to bench/results/latest.md and latest.json. It exits non-zero when an
 endpoint errors or its query count grows with the scale (what CI checks in quick mode).
 """
@@ -62,7 +63,7 @@ conn.cursor().execute(sys.argv[2])
 def prepare(scale: int, server: str, reuse: bool) -> tuple[str, dict | None]:
     """Create, migrate and seed brm_bench_<scale> in a child process (Django settings are
     read once per process). Returns the database URL and the seed figures."""
-    name = f"brm_bench_{scale}"
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'brm_bench')}_{scale}"
     url = f"{server}/{name}"
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     code = f"""

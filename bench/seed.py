@@ -559,7 +559,9 @@ def seed(*, scale: int, seed_value: int = 2026) -> dict:
         copier.copy(SurveyResponse, responses())
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does soon after a bulk load: statistics for the planner, and the
+        # visibility map that lets index-only scans skip the table.
+        cursor.execute("VACUUM ANALYZE")
     seconds = time.perf_counter() - started
     rows = sum(copier.counts.values())
     return {
