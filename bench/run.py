@@ -157,9 +157,30 @@ def wrk(path: str, *, headers: dict, seconds: int, connections: int, post: dict 
 P95_LIMIT_MS = 150
 RATIO_LIMITS = {"list": 0.20, "detail": 0.40, "page": 0.10}
 P95_GROWTH_LIMIT = 1.5
+DISPATCH_PER_SECOND = 500
+LADDER_SECONDS = 10
 
 
-def run_scale(scale: int, *, seconds: int, connections: int, server: str, reuse: bool) -> dict:
+def run_celery(database_url: str) -> dict:
+    """The Celery figures (bench/celery_bench.py) in a child process on the seeded database."""
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    code = f"""
+import json, os
+os.environ["DJANGO_SETTINGS_MODULE"] = "brm.settings"
+import django; django.setup()
+from bench import celery_bench
+json.dump(celery_bench.run(), open({str(out)!r}, "w"))
+"""
+    env = server_env(database_url) | {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env)
+    data = json.loads(out.read_text())
+    out.unlink()
+    return data
+
+
+def run_scale(
+    scale: int, *, seconds: int, connections: int, server: str, reuse: bool, celery: bool = False
+) -> dict:
     print(f"== scale {scale}: preparing", flush=True)
     database_url, data = prepare(scale, server, reuse)
     fixtures = data["fixtures"]
@@ -196,7 +217,17 @@ def run_scale(scale: int, *, seconds: int, connections: int, server: str, reuse:
     floor = results["floor"]["rps"] or 1
     for figures in results.values():
         figures["ratio_to_floor"] = round(figures["rps"] / floor, 3)
-    return {"scale": scale, "seed": data["seed"], "endpoints": results, "celery": fixtures.get("celery")}
+    celery_figures = None
+    if celery:
+        print("   celery: survey dispatch and escalation ladder", flush=True)
+        celery_figures = run_celery(database_url)
+        dispatch, ladder = celery_figures["dispatch"], celery_figures["ladder"]
+        print(
+            f"   dispatch {dispatch['sent']:,} invitations in {dispatch['seconds']} s "
+            f"({dispatch['per_second']}/s); ladder over {ladder['open_escalations']:,} open in {ladder['seconds']} s",
+            flush=True,
+        )
+    return {"scale": scale, "seed": data["seed"], "endpoints": results, "celery": celery_figures}
 
 
 def judge(runs: list[dict]) -> list[dict]:
@@ -251,6 +282,27 @@ def judge(runs: list[dict]) -> list[dict]:
                     "ok": growth <= P95_GROWTH_LIMIT,
                 }
             )
+    for run in runs:
+        if not run.get("celery"):
+            continue
+        dispatch, ladder = run["celery"]["dispatch"], run["celery"]["ladder"]
+        checks.append(
+            {
+                "target": f"dispatch at least {DISPATCH_PER_SECOND}/s",
+                "endpoint": f"survey dispatch {dispatch['invitations']:,}",
+                "value": dispatch["per_second"],
+                "ok": dispatch["sent"] == dispatch["invitations"]
+                and dispatch["per_second"] >= DISPATCH_PER_SECOND,
+            }
+        )
+        checks.append(
+            {
+                "target": f"ladder under {LADDER_SECONDS} s",
+                "endpoint": f"ladder over {ladder['open_escalations']:,} open",
+                "value": ladder["seconds"],
+                "ok": ladder["seconds"] < LADDER_SECONDS,
+            }
+        )
     if small.get("seed") and small["scale"] == 1:
         checks.append(
             {
@@ -312,6 +364,20 @@ def write_report(runs: list[dict], checks: list[dict], *, quick: bool) -> None:
                 f"{f['errors']} | {f['queries']} |"
             )
         lines.append("")
+        if run.get("celery"):
+            d, lad = run["celery"]["dispatch"], run["celery"]["ladder"]
+            lines += [
+                "Celery (real worker on Redis, " + d["worker"] + f", chunks of {d['chunk']}, acks late "
+                f"{d['acks_late']}, reject on worker lost {d['reject_on_worker_lost']}, prefetch "
+                f"{d['prefetch_multiplier']}, file e-mail backend):",
+                "",
+                f"- survey dispatch: {d['sent']:,} of {d['invitations']:,} invitations e-mailed in "
+                f"{d['seconds']} s: **{d['per_second']} invitations/s** end to end",
+                f"- escalation ladder over {lad['open_escalations']:,} open escalations "
+                f"({lad['unacknowledged']:,} unacknowledged): {lad['escalated']:,} escalated, "
+                f"{lad['reminded']:,} reminded in **{lad['seconds']} s**",
+                "",
+            ]
     lines += ["## Targets", "", "| target | endpoint | value | result |", "|---|---|---|---|"]
     for check in checks:
         lines.append(
@@ -327,6 +393,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=None)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    parser.add_argument("--no-celery", action="store_true", help="skip the Celery figures")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
@@ -335,8 +402,17 @@ def main() -> int:
     seconds = args.seconds or (3 if args.quick else 15)
     server = os.environ.get("BENCH_DATABASE_URL", SERVER).rstrip("/")
     runs = [
-        run_scale(scale, seconds=seconds, connections=args.connections, server=server, reuse=args.reuse)
-        for scale in scales
+        run_scale(
+            scale,
+            seconds=seconds,
+            connections=args.connections,
+            server=server,
+            reuse=args.reuse,
+            # The Celery figures once, on the first scale (5,000 open escalations at scale 1);
+            # quick mode leaves them to the worker tests.
+            celery=not args.quick and not args.no_celery and index == 0,
+        )
+        for index, scale in enumerate(scales)
     ]
     checks = judge(runs)
     write_report(runs, checks, quick=args.quick)

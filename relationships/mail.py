@@ -105,19 +105,9 @@ def email_send(*, email_id: int) -> bool:
     message goes out twice, with the same Message-ID, which lets the receiver drop it.
     """
     with transaction.atomic():
-        email = (
-            OutgoingEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutgoingEmail.Status.PENDING)
-            .first()
-        )
+        email = _email_claim(email_id)
         if email is None:
             return False
-        if connection.vendor == "postgresql":
-            # The commit after the hand-over need not wait for the WAL flush: should the
-            # database itself crash in the next moments, the row reverts to pending and is
-            # sent again (a duplicate, never a loss); a dead worker is covered either way.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         message = EmailMultiAlternatives(
             subject=email.subject,
             body=email.body_text,
@@ -127,10 +117,7 @@ def email_send(*, email_id: int) -> bool:
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
-        attempts = email.attempts + 1
-        OutgoingEmail.objects.filter(pk=email.pk).update(
-            status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), attempts=attempts, last_error=""
-        )
+        attempts = email.attempts
         try:
             message.send()
         except Exception as exc:  # noqa: BLE001 - the mail server's fault: recorded, retried
@@ -143,6 +130,34 @@ def email_send(*, email_id: int) -> bool:
             log.warning("Sending e-mail %s failed (attempt %s): %s", email_id, attempts, exc)
             return False
     return True
+
+
+# Lock (skipping a row another sender holds), check pending and mark sent in one round trip;
+# the commit after the hand-over need not wait for the WAL flush: should the database
+# itself crash in the next moments, the row reverts to pending and is sent again (a
+# duplicate, never a loss); a dead worker is covered either way.
+_CLAIM_SQL = f"""
+SET LOCAL synchronous_commit TO OFF;
+UPDATE {OutgoingEmail._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, last_error = ''
+WHERE id = (SELECT id FROM {OutgoingEmail._meta.db_table} WHERE id = %s AND status = %s FOR UPDATE SKIP LOCKED)
+RETURNING *
+"""
+
+
+def _email_claim(email_id: int) -> OutgoingEmail | None:
+    """Inside the caller's transaction: the row, locked and marked sent, if it was pending."""
+    sent, pending = OutgoingEmail.Status.SENT, OutgoingEmail.Status.PENDING
+    if connection.vendor == "postgresql":
+        return next(
+            iter(OutgoingEmail.objects.raw(_CLAIM_SQL, [sent, timezone.now(), email_id, pending])), None
+        )
+    email = OutgoingEmail.objects.select_for_update().filter(pk=email_id, status=pending).first()
+    if email is not None:
+        email.attempts += 1
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            status=sent, sent_at=timezone.now(), attempts=email.attempts, last_error=""
+        )
+    return email
 
 
 def email_send_many(*, email_ids: list[int]) -> int:
