@@ -93,7 +93,12 @@ def fixtures() -> dict:
         ("api unit detail", "detail", f"/api/v1/units/{unit_id}/", api),
         ("api subscriptions", "list", "/api/v1/subscriptions/?page_size=50", api),
         ("api interactions p1", "list", "/api/v1/interactions/?page_size=50", api),
-        ("api interactions deep", "list", f"/api/v1/interactions/?page_size=50&page={interactions_pages}", api),
+        (
+            "api interactions deep",
+            "list",
+            f"/api/v1/interactions/?page_size=50&page={interactions_pages}",
+            api,
+        ),
         ("api escalations p1", "list", "/api/v1/escalations/?page_size=50", api),
         ("api escalations deep", "list", f"/api/v1/escalations/?page_size=50&page={escalations_pages}", api),
         ("api health", "list", "/api/v1/health/?page_size=50", api),

@@ -136,12 +136,13 @@ def email_send(*, email_id: int) -> bool:
 # the commit after the hand-over need not wait for the WAL flush: should the database
 # itself crash in the next moments, the row reverts to pending and is sent again (a
 # duplicate, never a loss); a dead worker is covered either way.
+# The table name comes from the model; the values are parameters.
 _CLAIM_SQL = f"""
 SET LOCAL synchronous_commit TO OFF;
 UPDATE {OutgoingEmail._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, last_error = ''
 WHERE id = (SELECT id FROM {OutgoingEmail._meta.db_table} WHERE id = %s AND status = %s FOR UPDATE SKIP LOCKED)
 RETURNING *
-"""
+"""  # noqa: S608
 
 
 def _email_claim(email_id: int) -> OutgoingEmail | None:
