@@ -128,7 +128,11 @@ class BusinessUnit(models.Model):
                 name="unit_survey_frequency_range",
             ),
         ]
-        indexes = [models.Index(fields=["relationship_manager", "is_active"])]
+        indexes = [
+            models.Index(fields=["relationship_manager", "is_active"]),
+            # Lists ordered by unit name (subscriptions, units) walk this, not a sort of all.
+            models.Index(fields=["name"], name="unit_name_idx"),
+        ]
 
     def __str__(self):
         return self.name
