@@ -10,7 +10,7 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -93,7 +93,7 @@ def _enqueue_send(email_id: int) -> None:
         log.warning("Broker unavailable; e-mail %s stays pending for the next flush.", email_id)
 
 
-def email_send(*, email_id: int) -> bool:
+def email_send(*, email_id: int, mail_connection=None) -> bool:
     """Send one queued e-mail unless it is sent already or being sent. True if this call
     sent it.
 
@@ -103,6 +103,8 @@ def email_send(*, email_id: int) -> bool:
     the server has the message only the commit remains, made without waiting for the disk
     (see below): a kill inside that fraction of a millisecond is the one case where a
     message goes out twice, with the same Message-ID, which lets the receiver drop it.
+    `mail_connection`: an open e-mail backend connection to reuse (one SMTP session for
+    a batch); by default the message opens its own.
     """
     with transaction.atomic():
         email = _email_claim(email_id)
@@ -114,6 +116,7 @@ def email_send(*, email_id: int) -> bool:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=email.to,
             headers={"Message-ID": email_message_id(email.key)},
+            connection=mail_connection,
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
@@ -163,8 +166,12 @@ def _email_claim(email_id: int) -> OutgoingEmail | None:
 
 def email_send_many(*, email_ids: list[int]) -> int:
     """Send the given rows that are still pending, one transaction each (a crash loses at
-    most the row in hand, which stays pending). Returns how many this call sent."""
-    return sum(email_send(email_id=pk) for pk in email_ids)
+    most the row in hand, which stays pending), over one mail server connection. Returns
+    how many this call sent."""
+    if not email_ids:
+        return 0
+    with get_connection() as mail_connection:
+        return sum(email_send(email_id=pk, mail_connection=mail_connection) for pk in email_ids)
 
 
 def email_flush_pending(*, limit: int = 500) -> int:
@@ -174,4 +181,4 @@ def email_flush_pending(*, limit: int = 500) -> int:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(email_send(email_id=pk) for pk in ids)
+    return email_send_many(email_ids=ids)
