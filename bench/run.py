@@ -4,7 +4,7 @@ and SQL queries per request, each throughput also as a ratio to a no-work endpoi
 measured in the same run.
 
     python -m bench.run                 # scales 1 and 10, 15 s per endpoint (make bench)
-    python -m bench.run --quick         # scales 1 and 2, 3 s per endpoint (make bench-quick)
+    python -m bench.run --quick         # scales 0.2 and 0.4, 2 s per endpoint (make bench-quick)
 
 PostgreSQL and Redis come from BENCH_DATABASE_URL (a server URL; databases
 <BENCH_DB_PREFIX>_<scale>, brm_bench_<scale> by default, are created on it) and
@@ -60,10 +60,10 @@ conn.cursor().execute(sys.argv[2])
 """
 
 
-def prepare(scale: int, server: str, reuse: bool) -> tuple[str, dict | None]:
+def prepare(scale: float, server: str, reuse: bool) -> tuple[str, dict | None]:
     """Create, migrate and seed brm_bench_<scale> in a child process (Django settings are
     read once per process). Returns the database URL and the seed figures."""
-    name = f"{os.environ.get('BENCH_DB_PREFIX', 'brm_bench')}_{scale}"
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'brm_bench')}_{scale:g}".replace(".", "_")
     url = f"{server}/{name}"
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     code = f"""
@@ -179,9 +179,10 @@ json.dump(celery_bench.run(), open({str(out)!r}, "w"))
 
 
 def run_scale(
-    scale: int, *, seconds: int, connections: int, server: str, reuse: bool, celery: bool = False
+    scale: float, *, seconds: int, connections: int, server: str, reuse: bool, celery: bool = False
 ) -> dict:
-    print(f"== scale {scale}: preparing", flush=True)
+    print(f"== scale {scale:g}: preparing", flush=True)
+    load_before = round(os.getloadavg()[0], 2)
     database_url, data = prepare(scale, server, reuse)
     fixtures = data["fixtures"]
     if data["seed"]:
@@ -227,7 +228,13 @@ def run_scale(
             f"({dispatch['per_second']}/s); ladder over {ladder['open_escalations']:,} open in {ladder['seconds']} s",
             flush=True,
         )
-    return {"scale": scale, "seed": data["seed"], "endpoints": results, "celery": celery_figures}
+    return {
+        "scale": scale,
+        "seed": data["seed"],
+        "endpoints": results,
+        "celery": celery_figures,
+        "load": {"before": load_before, "after": round(os.getloadavg()[0], 2)},
+    }
 
 
 def judge(runs: list[dict]) -> list[dict]:
@@ -248,7 +255,7 @@ def judge(runs: list[dict]) -> list[dict]:
         )
         checks.append(
             {
-                "target": f"same queries at scale {small['scale']} and {large['scale']}",
+                "target": f"same queries at scale {small['scale']:g} and {large['scale']:g}",
                 "endpoint": name,
                 "value": f"{base.get('queries')} → {figures['queries']}",
                 "ok": base.get("queries") == figures["queries"],
@@ -347,7 +354,14 @@ def write_report(runs: list[dict], checks: list[dict], *, quick: bool) -> None:
         "",
     ]
     for run in runs:
-        lines += [f"## Scale {run['scale']}", ""]
+        load = run.get("load", {})
+        lines += [f"## Scale {run['scale']:g}", ""]
+        if load:
+            lines += [
+                f"Load average of the machine (1 min) before the run {load['before']}, after it {load['after']} "
+                "(other work shares these cores; the ratios to the floor hold regardless).",
+                "",
+            ]
         if run.get("seed"):
             seed = run["seed"]
             lines += [
@@ -378,6 +392,23 @@ def write_report(runs: list[dict], checks: list[dict], *, quick: bool) -> None:
                 f"{lad['reminded']:,} reminded in **{lad['seconds']} s**",
                 "",
             ]
+    if len(runs) > 1:
+        small, large = runs[0], runs[-1]
+        lines += [
+            f"## Scale {small['scale']:g} → {large['scale']:g}",
+            "",
+            f"| endpoint | p95 ms at {small['scale']:g} | p95 ms at {large['scale']:g} | p95 ratio | queries |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for name, f in large["endpoints"].items():
+            base = small["endpoints"].get(name)
+            if not base:
+                continue
+            ratio = f["p95_ms"] / base["p95_ms"] if base["p95_ms"] else 0
+            lines.append(
+                f"| {name} | {base['p95_ms']} | {f['p95_ms']} | {ratio:.2f} | {base['queries']} → {f['queries']} |"
+            )
+        lines.append("")
     lines += ["## Targets", "", "| target | endpoint | value | result |", "|---|---|---|---|"]
     for check in checks:
         lines.append(
@@ -389,7 +420,7 @@ def write_report(runs: list[dict], checks: list[dict], *, quick: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="BRM Portal benchmark")
     parser.add_argument("--quick", action="store_true", help="small scales, a few seconds per endpoint (CI)")
-    parser.add_argument("--scales", default=None, help="comma-separated, default 1,10 (quick: 1,2)")
+    parser.add_argument("--scales", default=None, help="comma-separated, default 1,10 (quick: 0.2,0.4)")
     parser.add_argument("--seconds", type=int, default=None)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
@@ -398,8 +429,8 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
-    scales = [int(s) for s in (args.scales or ("1,2" if args.quick else "1,10")).split(",")]
-    seconds = args.seconds or (3 if args.quick else 15)
+    scales = [float(s) for s in (args.scales or ("0.2,0.4" if args.quick else "1,10")).split(",")]
+    seconds = args.seconds or (2 if args.quick else 15)
     server = os.environ.get("BENCH_DATABASE_URL", SERVER).rstrip("/")
     runs = [
         run_scale(

@@ -76,6 +76,26 @@ def email_enqueue_many(*, messages: list[dict]) -> int:
     return OutgoingEmail.objects.filter(key__in=keys).count() - before
 
 
+def email_send_later(*, keys: list[str]) -> None:
+    """After commit: hand the rows under `keys` still pending to batch senders, a task per
+    BRM_SURVEY_DISPATCH_CHUNK rows (the flush job sends them if the broker is down)."""
+    from .tasks import email_send_batch_task
+
+    ids = list(
+        OutgoingEmail.objects.filter(key__in=keys, status=OutgoingEmail.Status.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    size = settings.BRM_SURVEY_DISPATCH_CHUNK
+    for start in range(0, len(ids), size):
+        try:
+            email_send_batch_task.delay(ids[start : start + size])
+        except Exception:  # noqa: BLE001 - broker down: the flush job sends them later
+            log.warning(
+                "Broker unavailable; %s e-mails wait for the next flush.", len(ids[start : start + size])
+            )
+
+
 def email_message_id(key: str) -> str:
     """The same Message-ID for every attempt at one outbox row: should a crash between the
     mail server's acceptance and our commit make us send a row again, the receiving side
