@@ -16,6 +16,14 @@ from tests.relationships.factories import InteractionFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # Counts kept here must not answer another test's identical query.
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def interactions(unit_a):
     base = timezone.now() - datetime.timedelta(days=1)
@@ -66,7 +74,6 @@ def test_a_page_past_the_end_is_a_404(client_for, interactions):
 def test_a_big_count_is_kept_and_a_small_one_is_not(
     client_for, interactions, monkeypatch, django_assert_num_queries
 ):
-    cache.clear()
     client = client_for("rm")
     _ids(client, page=1)
     InteractionFactory(unit=interactions[0].unit)
