@@ -94,3 +94,11 @@ class LargeTablePaginator(Paginator):
 
 class LargeTablePagination(StandardPagination):
     django_paginator_class = LargeTablePaginator
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count"]["description"] = (
+            f"Rows in the list; from {COUNT_CACHE_FROM:,} on, recounted at most every "
+            f"{COUNT_CACHE_SECONDS} seconds."
+        )
+        return schema
