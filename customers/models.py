@@ -6,6 +6,26 @@ from django.db.models.functions import Concat, Length, Substr
 from simple_history.models import HistoricalRecords
 
 
+class PathWithin(models.Lookup):
+    """`path__within=OuterRef("path")`: the row's unit lies at or below the other unit.
+
+    Django's `startswith` against another column compiles to `LIKE other || '%'`, which no
+    index can serve; PostgreSQL's `^@` (starts with) is answered by the SP-GiST index on
+    the path (migration customers 0003) even when the prefix comes from an outer query."""
+
+    lookup_name = "within"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs} || '%%'", lhs_params + rhs_params
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ^@ {rhs}", lhs_params + rhs_params
+
+
 class BusinessUnitQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -43,19 +63,18 @@ class BusinessUnitQuerySet(models.QuerySet):
 
     def holding_budget_without_customer(self):
         """Units that hold a budget but where nobody at or above them can decide."""
-        return self.filter(has_budget=True).exclude(pk__in=_units_with_deciding_customer())
+        # Correlated, so only the units of the queryset are checked, not the whole tree.
+        return self.filter(has_budget=True).exclude(_has_deciding_customer())
 
 
-def _units_with_deciding_customer():
+def _has_deciding_customer():
     # A unit has a deciding customer when an active customer contact sits on a unit whose
     # path is a prefix of its own (itself or an ancestor).
-    return BusinessUnit.objects.filter(
-        models.Exists(
-            Contact.objects.filter(role=Contact.Role.CUSTOMER, is_active=True)
-            .annotate(prefix=Substr(models.OuterRef("path"), 1, Length("unit__path")))
-            .filter(prefix=F("unit__path"))
-        )
-    ).values("pk")
+    return models.Exists(
+        Contact.objects.filter(role=Contact.Role.CUSTOMER, is_active=True)
+        .annotate(prefix=Substr(models.OuterRef("path"), 1, Length("unit__path")))
+        .filter(prefix=F("unit__path"))
+    )
 
 
 class BusinessUnit(models.Model):
@@ -113,7 +132,11 @@ class BusinessUnit(models.Model):
                 name="unit_survey_frequency_range",
             ),
         ]
-        indexes = [models.Index(fields=["relationship_manager", "is_active"])]
+        indexes = [
+            models.Index(fields=["relationship_manager", "is_active"]),
+            # Lists ordered by unit name (subscriptions, units) walk this, not a sort of all.
+            models.Index(fields=["name"], name="unit_name_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -157,6 +180,10 @@ class BusinessUnit(models.Model):
                 raise ValidationError({"parent": "A unit cannot be its own parent."})
             if self.parent and f"/{self.pk}/" in self.parent.path:
                 raise ValidationError({"parent": "A unit cannot be placed under one of its own sub-units."})
+
+
+# Paths hold digits and slashes only, so `LIKE prefix || '%'` needs no escaping.
+BusinessUnit._meta.get_field("path").register_lookup(PathWithin)
 
 
 class ContactQuerySet(models.QuerySet):

@@ -50,6 +50,11 @@ class ActionRowsMixin:
                 queryset=owners, required=False, label="Owner", initial=user.pk
             )
             self.fields[f"action_{n}_due"] = forms.DateField(required=False, label="Due", widget=DateInput())
+        if count:
+            # The rows share one owner list: one query, not one per row.
+            owner_choices = list(iter(self.fields["action_0_owner"].choices))  # iter: no COUNT
+            for n in range(count):
+                self.fields[f"action_{n}_owner"].choices = owner_choices
 
     def action_rows(self):
         return [

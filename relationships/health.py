@@ -25,6 +25,7 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     FloatField,
     IntegerField,
     Max,
@@ -37,9 +38,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from customers.models import BusinessUnit
 from services.models import Measurement
 
-from .models import Escalation, FollowUpAction, Interaction, SurveyResponse
+from .models import Escalation, FollowUpAction, Interaction, SurveyCampaign, SurveyResponse
 
 SATISFACTION_POINTS = 30
 ATTAINMENT_POINTS = 30
@@ -70,8 +72,9 @@ class HealthScore:
 
 
 def _in_subtree(prefix: str):
-    # Rows whose unit lies at or below the outer unit: its path starts with the outer path.
-    return {f"{prefix}path__startswith": OuterRef("path")}
+    # Rows whose unit lies at or below the outer unit: its path starts with the outer path
+    # (`within` is index-served on PostgreSQL, customers.models.PathWithin).
+    return {f"{prefix}path__within": OuterRef("path")}
 
 
 def _scalar(queryset, expression):
@@ -85,10 +88,19 @@ def annotate_health_inputs(units, *, today: datetime.date | None = None):
     """Annotate a BusinessUnit queryset with the raw inputs of the score. One query."""
     today = today or timezone.localdate()
     since = today.replace(day=1) - relativedelta(months=ATTAINMENT_MONTHS - 1)
+    # The newest campaign with an answer from the subtree: campaigns newest first, each
+    # checked with an index probe per unit, instead of sorting every answer of the subtree.
     latest_campaign = (
-        SurveyResponse.objects.filter(unit__path__startswith=OuterRef(OuterRef("path")))
-        .order_by("-campaign__opens_at")
-        .values("campaign")[:1]
+        SurveyCampaign.objects.filter(
+            Exists(
+                SurveyResponse.objects.filter(
+                    campaign=OuterRef("pk"),
+                    unit__path__within=OuterRef(OuterRef(OuterRef("path"))),
+                )
+            )
+        )
+        .order_by("-opens_at", "-pk")
+        .values("pk")[:1]
     )
     return units.annotate(
         h_satisfaction=_scalar(
@@ -109,7 +121,18 @@ def annotate_health_inputs(units, *, today: datetime.date | None = None):
             0,
             output_field=IntegerField(),
         ),
-        h_last_interaction=_scalar(Interaction.objects.filter(**_in_subtree("unit__")), Max("occurred_at")),
+        # The latest of each unit's latest interaction: one index probe per unit of the
+        # subtree (unit, -occurred_at), not a read of every interaction below it.
+        h_last_interaction=_scalar(
+            BusinessUnit.objects.filter(**_in_subtree("")),
+            Max(
+                Subquery(
+                    Interaction.objects.filter(unit=OuterRef("pk"))
+                    .order_by("-occurred_at")
+                    .values("occurred_at")[:1]
+                )
+            ),
+        ),
         h_overdue_actions=Coalesce(
             _scalar(FollowUpAction.objects.overdue(today).filter(**_in_subtree("unit__")), Count("pk")),
             0,

@@ -356,6 +356,8 @@ def survey_campaign_close(*, campaign_id: int, now: datetime.datetime | None = N
 
 # --- 3. Escalation ladder -----------------------------------------------------------------
 
+LADDER_CHUNK = 200  # escalations climbed per transaction
+
 
 def escalation_ladder(*, now: datetime.datetime | None = None) -> dict:
     """Job 3: an open (unacknowledged) escalation past its deadline climbs one level (up to
@@ -365,14 +367,17 @@ def escalation_ladder(*, now: datetime.datetime | None = None) -> dict:
     overdue = Escalation.objects.filter(
         status=Escalation.Status.OPEN, respond_by__lte=now, level__lt=rules.TOP_LEVEL
     )
-    for pk in list(overdue.values_list("pk", flat=True)):
+    # In chunks, each its own transaction: the lock re-checks the rows, so a parallel run
+    # skips those held here, and once this commits finds their deadlines moved forward.
+    for chunk in _chunks(list(overdue.values_list("pk", flat=True)), LADDER_CHUNK):
         with transaction.atomic():
-            # The lock re-checks the row: a parallel run that escalated it first moved its
-            # deadline forward, so it no longer matches and is not escalated twice.
-            escalation = overdue.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if escalation is not None:
-                services.escalation_escalate(escalation=escalation, automatic=True)
-                escalated += 1
+            locked = list(
+                overdue.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=chunk)
+                .select_related("unit__relationship_manager", "raised_by_contact")
+                .order_by("pk")
+            )
+            escalated += services.escalation_escalate_overdue(escalations=locked, now=now)
     lead = datetime.timedelta(hours=settings.BRM_ESCALATION_REMIND_BEFORE_HOURS)
     nearing = Escalation.objects.filter(
         status=Escalation.Status.OPEN,

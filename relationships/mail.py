@@ -14,7 +14,7 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
@@ -149,6 +149,26 @@ def email_enqueue_many(*, messages: list[dict]) -> int:
     return OutgoingEmail.objects.filter(key__in=keys).count() - before
 
 
+def email_send_later(*, keys: list[str]) -> None:
+    """After commit: hand the rows under `keys` still pending to batch senders, a task per
+    BRM_SURVEY_DISPATCH_CHUNK rows (the flush job sends them if the broker is down)."""
+    from .tasks import email_send_batch_task
+
+    ids = list(
+        OutgoingEmail.objects.filter(key__in=keys, status=OutgoingEmail.Status.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    size = settings.BRM_SURVEY_DISPATCH_CHUNK
+    for start in range(0, len(ids), size):
+        try:
+            email_send_batch_task.delay(ids[start : start + size])
+        except Exception:  # noqa: BLE001 - broker down: the flush job sends them later
+            log.warning(
+                "Broker unavailable; %s e-mails wait for the next flush.", len(ids[start : start + size])
+            )
+
+
 def email_message_id(key: str) -> str:
     """The same Message-ID for every attempt at one outbox row: should a crash between the
     mail server's acceptance and our commit make us send a row again, the receiving side
@@ -166,7 +186,7 @@ def _enqueue_send(email_id: int) -> None:
         log.warning("Broker unavailable; e-mail %s stays pending for the next flush.", email_id)
 
 
-def email_send(*, email_id: int) -> bool:
+def email_send(*, email_id: int, mail_connection=None) -> bool:
     """Send one queued e-mail unless it is sent already or being sent. True if this call
     sent it.
 
@@ -176,34 +196,24 @@ def email_send(*, email_id: int) -> bool:
     the server has the message only the commit remains, made without waiting for the disk
     (see below): a kill inside that fraction of a millisecond is the one case where a
     message goes out twice, with the same Message-ID, which lets the receiver drop it.
+    `mail_connection`: an open e-mail backend connection to reuse (one SMTP session for
+    a batch); by default the message opens its own.
     """
     with transaction.atomic():
-        email = (
-            OutgoingEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutgoingEmail.Status.PENDING)
-            .first()
-        )
+        email = _email_claim(email_id)
         if email is None:
             return False
-        if connection.vendor == "postgresql":
-            # The commit after the hand-over need not wait for the WAL flush: should the
-            # database itself crash in the next moments, the row reverts to pending and is
-            # sent again (a duplicate, never a loss); a dead worker is covered either way.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         message = EmailMultiAlternatives(
             subject=email.subject,
             body=email.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=email.to,
             headers={"Message-ID": email_message_id(email.key)},
+            connection=mail_connection,
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
-        attempts = email.attempts + 1
-        OutgoingEmail.objects.filter(pk=email.pk).update(
-            status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), attempts=attempts, last_error=""
-        )
+        attempts = email.attempts
         try:
             message.send()
         except Exception as exc:  # noqa: BLE001 - the mail server's fault: recorded, retried
@@ -218,10 +228,43 @@ def email_send(*, email_id: int) -> bool:
     return True
 
 
+# Lock (skipping a row another sender holds), check pending and mark sent in one round trip;
+# the commit after the hand-over need not wait for the WAL flush: should the database
+# itself crash in the next moments, the row reverts to pending and is sent again (a
+# duplicate, never a loss); a dead worker is covered either way.
+# The table name comes from the model; the values are parameters.
+_CLAIM_SQL = f"""
+SET LOCAL synchronous_commit TO OFF;
+UPDATE {OutgoingEmail._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, last_error = ''
+WHERE id = (SELECT id FROM {OutgoingEmail._meta.db_table} WHERE id = %s AND status = %s FOR UPDATE SKIP LOCKED)
+RETURNING *
+"""  # noqa: S608
+
+
+def _email_claim(email_id: int) -> OutgoingEmail | None:
+    """Inside the caller's transaction: the row, locked and marked sent, if it was pending."""
+    sent, pending = OutgoingEmail.Status.SENT, OutgoingEmail.Status.PENDING
+    if connection.vendor == "postgresql":
+        return next(
+            iter(OutgoingEmail.objects.raw(_CLAIM_SQL, [sent, timezone.now(), email_id, pending])), None
+        )
+    email = OutgoingEmail.objects.select_for_update().filter(pk=email_id, status=pending).first()
+    if email is not None:
+        email.attempts += 1
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            status=sent, sent_at=timezone.now(), attempts=email.attempts, last_error=""
+        )
+    return email
+
+
 def email_send_many(*, email_ids: list[int]) -> int:
     """Send the given rows that are still pending, one transaction each (a crash loses at
-    most the row in hand, which stays pending). Returns how many this call sent."""
-    return sum(email_send(email_id=pk) for pk in email_ids)
+    most the row in hand, which stays pending), over one mail server connection. Returns
+    how many this call sent."""
+    if not email_ids:
+        return 0
+    with get_connection() as mail_connection:
+        return sum(email_send(email_id=pk, mail_connection=mail_connection) for pk in email_ids)
 
 
 def email_flush_pending(*, limit: int = 500) -> int:
@@ -231,4 +274,4 @@ def email_flush_pending(*, limit: int = 500) -> int:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(email_send(email_id=pk) for pk in ids)
+    return email_send_many(email_ids=ids)

@@ -1,6 +1,7 @@
 """Every change to the relationship goes through here, with the rules it must keep."""
 
 import datetime
+from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -16,7 +17,7 @@ from services.models import Agreement, Service, Subscription
 from services.services import ensure_deciding_customer
 
 from . import rules
-from .mail import email_enqueue
+from .mail import email_enqueue, email_enqueue_many, email_send_later
 from .models import (
     Escalation,
     EscalationEvent,
@@ -407,28 +408,39 @@ def _record(
     )
 
 
+def _level_message(escalation: Escalation, *, reason: str, members: list | None = None) -> dict:
+    if members is None:
+        members = roles.level_members(level=escalation.level, unit=escalation.unit)
+    return {
+        "key": f"escalation:{escalation.pk}:{reason}:level-{escalation.level}",
+        "to": [member.email for member in members],
+        "subject": f"[Escalation L{escalation.level}] {escalation.subject} — {escalation.unit.name}",
+        "template": "escalation_level",
+        "context": {"escalation": escalation, "reason": reason},
+    }
+
+
+def _business_message(escalation: Escalation, *, reason: str) -> dict | None:
+    contact = escalation.raised_by_contact
+    if contact is None:
+        return None
+    return {
+        "key": f"escalation:{escalation.pk}:{reason}:business:level-{escalation.level}",
+        "to": [contact.email],
+        "subject": f"Your escalation “{escalation.subject}”: {reason.replace('-', ' ')}",
+        "template": "escalation_business",
+        "context": {"escalation": escalation, "reason": reason, "contact": contact},
+    }
+
+
 def _notify_level(escalation: Escalation, *, reason: str) -> None:
-    members = roles.level_members(level=escalation.level, unit=escalation.unit)
-    email_enqueue(
-        key=f"escalation:{escalation.pk}:{reason}:level-{escalation.level}",
-        to=[member.email for member in members],
-        subject=f"[Escalation L{escalation.level}] {escalation.subject} — {escalation.unit.name}",
-        template="escalation_level",
-        context={"escalation": escalation, "reason": reason},
-    )
+    email_enqueue(**_level_message(escalation, reason=reason))
 
 
 def _notify_business(escalation: Escalation, *, reason: str) -> None:
-    contact = escalation.raised_by_contact
-    if contact is None:
-        return
-    email_enqueue(
-        key=f"escalation:{escalation.pk}:{reason}:business:level-{escalation.level}",
-        to=[contact.email],
-        subject=f"Your escalation “{escalation.subject}”: {reason.replace('-', ' ')}",
-        template="escalation_business",
-        context={"escalation": escalation, "reason": reason, "contact": contact},
-    )
+    message = _business_message(escalation, reason=reason)
+    if message is not None:
+        email_enqueue(**message)
 
 
 @transaction.atomic
@@ -509,6 +521,59 @@ def escalation_escalate(
     _notify_business(escalation, reason="escalated")
     emit(EventType.ESCALATION_ESCALATED, escalation)
     return escalation
+
+
+@transaction.atomic
+def escalation_escalate_overdue(*, escalations: list[Escalation], now: datetime.datetime) -> int:
+    """The ladder's automatic step for many escalations at once, each locked by the caller
+    and past its deadline: what `escalation_escalate(automatic=True)` does to one (next
+    level, fresh deadline, history, the new level and the business notified), in a few
+    queries for the lot instead of a dozen each. Returns how many climbed."""
+    climbed, events, messages, members = [], [], [], {}
+    for escalation in escalations:
+        to_level = rules.next_level(escalation.level)
+        if to_level is None or escalation.status not in Escalation.OPEN_STATUSES:
+            continue
+        events.append(
+            EscalationEvent(
+                escalation=escalation,
+                kind=EscalationEvent.Kind.AUTO_ESCALATED,
+                from_level=escalation.level,
+                to_level=to_level,
+                note="",
+                created_at=now,
+            )
+        )
+        escalation.level = to_level
+        escalation.status = Escalation.Status.OPEN
+        escalation.respond_by = rules.respond_by(severity=escalation.severity, from_time=now)
+        escalation.level_reminded_at = None
+        escalation.updated_at = now
+        climbed.append(escalation)
+        if to_level not in members and to_level != 1:  # levels 2 and 3: the same people for all
+            members[to_level] = roles.level_members(level=to_level, unit=escalation.unit)
+        messages.append(_level_message(escalation, reason="escalated", members=members.get(to_level)))
+        business = _business_message(escalation, reason="escalated")
+        if business is not None:
+            messages.append(business)
+    # Escalations climbing to the same level with the same severity get the same deadline:
+    # one UPDATE per (level, deadline), at most levels x severities, not a CASE per row.
+    groups = defaultdict(list)
+    for escalation in climbed:
+        groups[(escalation.level, escalation.respond_by)].append(escalation.pk)
+    for (level, respond_by), pks in groups.items():
+        Escalation.objects.filter(pk__in=pks).update(
+            level=level,
+            status=Escalation.Status.OPEN,
+            respond_by=respond_by,
+            level_reminded_at=None,
+            updated_at=now,
+        )
+    EscalationEvent.objects.bulk_create(events, batch_size=500)
+    email_enqueue_many(messages=messages)
+    keys = [message["key"] for message in messages]
+    transaction.on_commit(lambda: email_send_later(keys=keys))
+    return len(climbed)
 
 
 @transaction.atomic

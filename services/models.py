@@ -258,6 +258,7 @@ class Measurement(models.Model):
                 violation_error_message="This target already has a measurement for that month.",
             ),
         ]
+        # PostgreSQL also has measurement_attainment_idx (migration 0002), covering is_met.
         indexes = [models.Index(fields=["subscription", "period_start"])]
 
     def __str__(self):

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from brm.api.history import HistoryMixin
 from brm.api.mixins import ModelWriteMixin, ServiceWriteMixin, visible_units
+from brm.api.pagination import LargeTablePagination
 from brm.api.permissions import IsStaff, StaffWritesOnly
 from customers.models import BusinessUnit
 from customers.services import ensure_can_edit_unit
@@ -40,6 +41,7 @@ class InteractionViewSet(ServiceWriteMixin, *READ):
     queryset = Interaction.objects.all()
     permission_classes = [StaffWritesOnly]
     http_method_names = CREATE_METHODS
+    pagination_class = LargeTablePagination  # millions of rows at an enterprise
     serializer_class = serializers.InteractionSerializer
     input_serializers = {"create": serializers.InteractionInputSerializer}
     filterset_class = filters.InteractionFilter
@@ -287,6 +289,7 @@ class EscalationViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     permission_classes = [StaffWritesOnly]
     business_actions = ("create", "escalate", "close", "comment")
     http_method_names = CREATE_METHODS
+    pagination_class = LargeTablePagination  # millions of rows at an enterprise
     serializer_class = serializers.EscalationSerializer
     input_serializers = {
         "create": serializers.EscalationInputSerializer,

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 
 from brm.api.history import HistoryMixin
 from brm.api.mixins import ModelWriteMixin, ServiceWriteMixin
+from brm.api.pagination import LargeTablePagination
 from brm.api.permissions import CatalogueEditor, StaffWritesOnly, is_catalogue_manager
 from brm.domain import DomainPermissionError
 from customers.services import ensure_can_edit_unit
@@ -166,6 +167,7 @@ class MeasurementViewSet(ServiceWriteMixin, *READ):
 
     permission_classes = [StaffWritesOnly]
     http_method_names = CREATE_METHODS
+    pagination_class = LargeTablePagination  # millions of rows at an enterprise
     serializer_class = serializers.MeasurementSerializer
     input_serializers = {"create": serializers.MeasurementInputSerializer}
     filterset_class = filters.MeasurementFilter

@@ -4,9 +4,13 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from relationships import jobs, services
-from relationships.models import Escalation, EscalationEvent
+from relationships.models import Escalation, EscalationEvent, OutgoingEmail
+from tests.relationships.factories import EscalationFactory
 
 from .conftest import START, sent_to
 
@@ -92,3 +96,47 @@ def test_an_acknowledged_or_resolved_escalation_does_not_climb(time_machine, run
     escalation.refresh_from_db()
     assert escalation.level == 1
     assert mail.outbox == []
+
+
+def _overdue(n, *, unit, contact):
+    past = timezone.now() - 2 * HOUR
+    return EscalationFactory.create_batch(
+        n, unit=unit, raised_by_contact=contact, severity=Escalation.Severity.HIGH, respond_by=past
+    )
+
+
+def test_the_ladder_costs_the_same_queries_for_3_and_for_30_overdue_escalations(
+    unit_a, purchaser_a, it_manager, django_capture_on_commit_callbacks
+):
+    # Ids of the overdue; then per chunk of LADDER_CHUNK: lock them, IT management's members,
+    # one UPDATE (one level and severity), the history rows, the outbox (count, insert,
+    # count); then the escalations nearing their deadline. Sending runs after commit.
+    costs = []
+    for n in (3, 30):
+        escalations = _overdue(n, unit=unit_a, contact=purchaser_a)
+        with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as queries:
+            assert jobs.escalation_ladder() == {"escalated": n, "reminded": 0}
+        costs.append(len(queries))
+        assert {e.level for e in Escalation.objects.filter(pk__in=[e.pk for e in escalations])} == {2}
+        assert (
+            EscalationEvent.objects.filter(
+                escalation__in=escalations, kind=EscalationEvent.Kind.AUTO_ESCALATED
+            ).count()
+            == n
+        )
+        assert OutgoingEmail.objects.filter(key__startswith=f"escalation:{escalations[-1].pk}:").count() == 2
+    assert costs[0] == costs[1], costs
+
+
+def test_escalated_in_bulk_each_gets_its_history_and_both_e_mails_once(run, unit_a, purchaser_a, it_manager):
+    escalations = _overdue(4, unit=unit_a, contact=purchaser_a)
+    assert run(jobs.escalation_ladder)["escalated"] == 4
+    assert run(jobs.escalation_ladder)["escalated"] == 0  # deadlines moved forward
+    assert len(sent_to(it_manager.email)) == 4
+    assert len(sent_to(purchaser_a.email)) == 4
+    for escalation in escalations:
+        escalation.refresh_from_db()
+        assert escalation.level == 2 and escalation.respond_by > timezone.now()
+        assert list(escalation.events.values_list("kind", "from_level", "to_level")) == [
+            (EscalationEvent.Kind.AUTO_ESCALATED, 1, 2)
+        ]
