@@ -108,3 +108,18 @@ def emit(event_type: str, obj) -> WebhookEvent | None:
     from .services import event_record
 
     return event_record(event_type=event_type, build_data=lambda: PAYLOADS[event_type](obj))
+
+
+def emit_many(event_type: str, objs) -> int:
+    """`emit` for a batch (the escalation ladder): the endpoints are looked up once, so a
+    batch nobody listens to costs one query. Returns how many events were written."""
+    from .services import event_record, subscribed_endpoints
+
+    endpoints = subscribed_endpoints(event_type)
+    if not endpoints:
+        return 0
+    for obj in objs:
+        event_record(
+            event_type=event_type, build_data=lambda obj=obj: PAYLOADS[event_type](obj), endpoints=endpoints
+        )
+    return len(objs)

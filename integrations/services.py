@@ -102,6 +102,12 @@ def request_headers(*, delivery: WebhookDelivery, body: bytes, timestamp: int) -
 # --- Recording events (the outbox) ---------------------------------------------------------
 
 
+def subscribed_endpoints(event_type: str) -> list[WebhookEndpoint]:
+    """The active endpoints that want `event_type`."""
+    # Few endpoints, and JSON `contains` is not portable to SQLite: filter here.
+    return [e for e in WebhookEndpoint.objects.active().only("pk", "events") if event_type in e.events]
+
+
 def event_record(
     *, event_type: str, build_data: Callable[[], dict], endpoints: list[WebhookEndpoint] | None = None
 ) -> WebhookEvent | None:
@@ -109,10 +115,7 @@ def event_record(
     per endpoint given), in the caller's transaction; publish them after commit. Nothing
     is written when no endpoint wants it. `build_data` runs only then."""
     if endpoints is None:
-        # Few endpoints, and JSON `contains` is not portable to SQLite: filter here.
-        endpoints = [
-            e for e in WebhookEndpoint.objects.active().only("pk", "events") if event_type in e.events
-        ]
+        endpoints = subscribed_endpoints(event_type)
     if not endpoints:
         return None
     now = timezone.now()

@@ -12,7 +12,7 @@ from customers import roles
 from customers.models import BusinessUnit, Contact
 from customers.selectors import contacts_of_user_for_unit, deciding_customer_for, unit_is_editable_by
 from customers.services import ensure_can_edit_unit
-from integrations.events import EventType, emit
+from integrations.events import EventType, emit, emit_many
 from services.models import Agreement, Service, Subscription
 from services.services import ensure_deciding_customer
 
@@ -569,7 +569,10 @@ def escalation_escalate_overdue(*, escalations: list[Escalation], now: datetime.
             level_reminded_at=None,
             updated_at=now,
         )
+    # The UPDATEs above bypass save(): write the audit history and webhook events here.
+    Escalation.history.bulk_history_create(climbed, update=True, default_date=now, batch_size=500)
     EscalationEvent.objects.bulk_create(events, batch_size=500)
+    emit_many(EventType.ESCALATION_ESCALATED, climbed)
     email_enqueue_many(messages=messages)
     keys = [message["key"] for message in messages]
     transaction.on_commit(lambda: email_send_later(keys=keys))

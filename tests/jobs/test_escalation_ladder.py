@@ -140,3 +140,6 @@ def test_escalated_in_bulk_each_gets_its_history_and_both_e_mails_once(run, unit
         assert list(escalation.events.values_list("kind", "from_level", "to_level")) == [
             (EscalationEvent.Kind.AUTO_ESCALATED, 1, 2)
         ]
+        # The audit history sees the climb although it was written by UPDATE.
+        latest = escalation.history.order_by("-history_id").first()
+        assert (latest.history_type, latest.level, latest.history_user) == ("~", 2, None)

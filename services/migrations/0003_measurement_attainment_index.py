@@ -24,6 +24,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("services", "0001_initial")]
+    dependencies = [("services", "0002_history")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

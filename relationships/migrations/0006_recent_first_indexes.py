@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0003_unit_path_spgist_index'),
-        ('relationships', '0002_beat_schedules'),
+        ('customers', '0004_unit_path_spgist_index'),
+        ('relationships', '0005_history'),
         ('services', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -22,6 +22,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0002_staff_groups")]
+    dependencies = [("customers", "0003_history")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

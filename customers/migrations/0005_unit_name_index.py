@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0003_unit_path_spgist_index'),
+        ('customers', '0004_unit_path_spgist_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
