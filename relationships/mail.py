@@ -31,7 +31,7 @@ MAX_ATTEMPTS = 5
 
 
 def _prepare(
-    *, key: str, to: list[str], subject: str, template: str, context: dict
+    *, key: str, to: list[str], subject: str, template: str, context: dict, wanted: dict | None = None
 ) -> tuple[OutgoingEmail, list[DigestItem]] | None:
     """Render one e-mail and apply its recipients' notification preferences: the row keeps
     the addresses that want it now, records the others and why in `withheld`, and comes
@@ -47,10 +47,11 @@ def _prepare(
         body_html = render_to_string(f"emails/{template}.html", context)
     except TemplateDoesNotExist:  # the HTML part is optional
         body_html = ""
-    wanted = notifications.deliveries_for(kind=kind, addresses=to)
+    if wanted is None:  # a batch passes what its recipients want, looked up once for all
+        wanted = notifications.deliveries_for_many(requests=[(kind, to)])
     now_to, withheld, held = [], {}, []
     for address in to:
-        recipient = wanted[address.strip().lower()]
+        recipient = wanted[(kind, address.strip().lower())]
         if recipient.delivery == Delivery.IMMEDIATE:
             now_to.append(address)
             continue
@@ -122,12 +123,15 @@ def email_enqueue_many(*, messages: list[dict]) -> int:
     Preferences are honoured as in `email_enqueue`."""
     keys = [message["key"][:200] for message in messages]
     existing = set(OutgoingEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+    fresh = [message for message in messages if message["key"][:200] not in existing]
+    wanted = notifications.deliveries_for_many(
+        requests=[(notifications.kind_of_template(m["template"]), m["to"]) for m in fresh]
+    )
     rows, held = [], {}
-    for message in messages:
-        if message["key"][:200] in existing:
-            continue
+    for message in fresh:
         prepared = _prepare(
-            **{name: message[name] for name in ("key", "to", "subject", "template", "context")}
+            **{name: message[name] for name in ("key", "to", "subject", "template", "context")},
+            wanted=wanted,
         )
         if prepared is None:
             continue

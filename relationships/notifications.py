@@ -256,44 +256,60 @@ class Recipient:
     user_id: int | None = None  # the login whose digest holds it (delivery == DIGEST)
 
 
-def deliveries_for(*, kind: NotificationKind | None, addresses: list[str]) -> dict[str, Recipient]:
-    """What each address wants for `kind`, keyed by the lower-cased address. Two queries
-    whatever the number of addresses (one when no address has a login): the logins owning
-    the addresses, then their preferences for this kind."""
-    lowered = sorted({address.strip().lower() for address in addresses if address})
-    immediate = {address: Recipient(Delivery.IMMEDIATE) for address in lowered}
-    if kind is None or not lowered:
-        return immediate
+def deliveries_for_many(
+    *, requests: list[tuple[NotificationKind | None, list[str]]]
+) -> dict[tuple[NotificationKind | None, str], Recipient]:
+    """What each recipient wants, for one e-mail or a job's whole batch, keyed by (kind,
+    lower-cased address): immediately unless a login owning the address chose otherwise.
+    Two queries for the whole batch (none when no kind applies): the logins owning the
+    addresses, then their preferences for the kinds asked about."""
+    result: dict[tuple[NotificationKind | None, str], Recipient] = {}
+    asked: dict[NotificationKind, set[str]] = defaultdict(set)
+    for kind, addresses in requests:
+        for address in addresses:
+            if not address:
+                continue
+            lowered = address.strip().lower()
+            result[(kind, lowered)] = Recipient(Delivery.IMMEDIATE)
+            if kind is not None:
+                asked[kind].add(lowered)
+    every_address = sorted(set().union(*asked.values())) if asked else []
+    if not every_address:
+        return result
     User = get_user_model()
     by_login = (
         User.objects.filter(is_active=True)
         .annotate(address=Lower("email"))
-        .filter(address__in=lowered)
+        .filter(address__in=every_address)
         .values_list("pk", "address")
     )
     by_contact = (
         Contact.objects.filter(user__is_active=True)
         .annotate(address=Lower("email"))
-        .filter(address__in=lowered)
+        .filter(address__in=every_address)
         .values_list("user_id", "address")
     )
     owners: dict[str, set[int]] = defaultdict(set)
     for user_id, address in by_login.union(by_contact):
         owners[address].add(user_id)
     if not owners:
-        return immediate
-    chosen = dict(
-        NotificationPreference.objects.filter(
-            kind=kind, user_id__in={pk for ids in owners.values() for pk in ids}
-        ).values_list("user_id", "delivery")
-    )
-    result = dict(immediate)
-    for address, user_ids in owners.items():
-        # An address shared by several logins gets what the most eager of them wants; a
-        # digest goes to one of them only, so the address never gets two digests.
-        ranked = sorted(user_ids, key=lambda pk: (-_DELIVERY_RANK[chosen.get(pk, Delivery.IMMEDIATE)], pk))
-        best = chosen.get(ranked[0], Delivery.IMMEDIATE)
-        result[address] = Recipient(best, ranked[0] if best == Delivery.DIGEST else None)
+        return result
+    chosen = {
+        (user_id, kind): delivery
+        for user_id, kind, delivery in NotificationPreference.objects.filter(
+            kind__in=list(asked), user_id__in={pk for ids in owners.values() for pk in ids}
+        ).values_list("user_id", "kind", "delivery")
+    }
+    for kind, addresses in asked.items():
+        for address in addresses & owners.keys():
+            # An address shared by several logins gets what the most eager of them wants; a
+            # digest goes to one of them only, so the address never gets two digests.
+            def choice(pk, kind=kind):
+                return chosen.get((pk, kind), Delivery.IMMEDIATE)
+
+            ranked = sorted(owners[address], key=lambda pk: (-_DELIVERY_RANK[choice(pk)], pk))
+            best = choice(ranked[0])
+            result[(kind, address)] = Recipient(best, ranked[0] if best == Delivery.DIGEST else None)
     return result
 
 
