@@ -20,11 +20,14 @@ from django.utils import timezone
 
 from brm.importing import importers
 from customers.services import contact_grant_portal_access
-from relationships import jobs
-from relationships.models import OutgoingEmail, Requirement
+from integrations.models import EventType, WebhookEndpoint
+from integrations.services import event_record
+from relationships import jobs, notifications
+from relationships.models import NotificationPreference, OutgoingEmail, Requirement
 from relationships.services import requirement_approve, requirement_submit
 from tests.api.conftest import make_rows
 from tests.customers.factories import ContactFactory
+from tests.integrations.factories import WebhookEndpointFactory
 from tests.relationships.factories import RequirementFactory, SurveyCampaignFactory
 
 from .world import fill_free_text, project_models, url_args, url_patterns, webhook_rows
@@ -92,7 +95,9 @@ def test_staff_pages_escape_stored_payloads(client, poisoned, rm, it_manager):
         response = client.get(url)
         if url.startswith(WEBHOOK_PAGES):
             # A relationship manager may not manage the webhooks: walked below by IT management.
-            assert response.status_code in (403, 405), f"GET {url} as a relationship manager: {response.status_code}"
+            assert response.status_code in (403, 405), (
+                f"GET {url} as a relationship manager: {response.status_code}"
+            )
             webhook_pages.append(url)
             continue
         assert response.status_code in (200, 302, 405), f"GET {url}: {response.status_code}"
@@ -196,9 +201,50 @@ def test_portal_pages_escape_stored_payloads(client, poisoned, request, who):
     assert opened > 10
 
 
+@pytest.fixture
+def failing_receiver():
+    """A webhook receiver on 127.0.0.1 that answers every POST with a 500 and a payload as
+    its body: the body becomes the delivery's last error, shown on pages and in e-mails."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            reply = LONG.encode()
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    server.shutdown()
+    server.server_close()
+
+
 def test_every_email_escapes_stored_payloads(
-    poisoned, rm, customer_a, purchaser_a, unit_a, django_capture_on_commit_callbacks
+    poisoned,
+    rm,
+    customer_a,
+    purchaser_a,
+    unit_a,
+    it_manager,
+    settings,
+    failing_receiver,
+    django_capture_on_commit_callbacks,
 ):
+    # Two people take everything they may in the daily digest: what is held for them is
+    # summed up there (unit names, decision reasons ...).
+    for user in (rm, customer_a.user):
+        for spec in notifications.kinds_for(notifications.audience_of(user)):
+            if NotificationPreference.Delivery.DIGEST in dict(spec.choices):
+                NotificationPreference.objects.create(
+                    user=user, kind=spec.kind, delivery=NotificationPreference.Delivery.DIGEST
+                )
     rendered = set()
 
     def record(sender, template, context, **kwargs):
@@ -227,6 +273,19 @@ def test_every_email_escapes_stored_payloads(
         draft.refresh_from_db()
         requirement_submit(requirement=draft, by=purchaser_a.user)
         requirement_approve(requirement=draft, by=customer_a.user, reason=LONG)
+        # A webhook endpoint whose receiver keeps failing is disabled and its owner told,
+        # with the receiver's answer.
+        settings.BRM_WEBHOOK_MAX_ATTEMPTS = 1
+        settings.BRM_WEBHOOK_DISABLE_AFTER_FAILURES = 1
+        endpoint = WebhookEndpointFactory(owner=it_manager)
+        _poison(endpoint)
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=failing_receiver)
+        endpoint.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            event_record(event_type=EventType.ESCALATION_RAISED, build_data=dict, endpoints=[endpoint])
+        endpoint.refresh_from_db()
+        assert not endpoint.is_active
+        assert jobs.notification_digest() == 2
     finally:
         template_rendered.disconnect(record)
 
@@ -234,6 +293,12 @@ def test_every_email_escapes_stored_payloads(
     for email in emails:
         assert email.body_html, f"{email.subject}: no HTML part"
         _assert_escaped(f"e-mail {email.key}", email.body_html)
+    # The payloads did reach the new e-mails (escaped), so the check above means something.
+    for key in ("digest:", "webhook-disabled:"):
+        [*found] = (email for email in emails if email.key.startswith(key))
+        assert found, f"no {key} e-mail"
+        for email in found:
+            assert "&lt;script&gt;alert(1)" in email.body_html, f"{email.key}: no payload shown"
     from pathlib import Path
 
     from django.conf import settings
