@@ -8,8 +8,8 @@ from django.urls import reverse
 from tests.api.conftest import make_rows
 from tests.relationships.factories import SurveyCampaignFactory
 
-from .test_url_walk import API_ROW_OF, ROW_OF, _api_base
-from .world import url_patterns
+from .test_url_walk import API_ROW_OF, API_WORDS, ROW_OF, _api_base
+from .world import url_args, url_patterns, webhook_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -29,21 +29,28 @@ def _every_url(rows):
             yield reverse(name, args=["MQ", "set-password"])
         elif name == "survey:answer":
             yield reverse(name, args=[rows["invitation"].token])
+        elif name in API_WORDS:
+            [(param, values)] = API_WORDS[name].items()
+            for value in values:
+                yield reverse(name, kwargs={param: value})
         elif route.startswith("api/"):
             key = API_ROW_OF[name[: -len("-detail")] if name.endswith("-detail") else _api_base(name)]
             yield reverse(name, kwargs={"pk": rows[key].pk})
         else:
-            keys = ROW_OF[name] if isinstance(ROW_OF[name], tuple) else (ROW_OF[name],)
-            yield reverse(name, args=[rows[k].pk for k in keys])
+            filled = url_args(ROW_OF[name], rows)
+            assert filled, f"{name}: no row to fill it with"
+            for args in filled:
+                yield reverse(name, args=args)
 
 
 @pytest.mark.parametrize("who", ["superuser", "purchaser_a", "anonymous"])
 def test_no_post_without_a_csrf_token_gets_through(request, who, unit_a, purchaser_a, customer_a):
+    from tests.customers.factories import StaffFactory
+
     rows = make_rows(unit_a, contact=purchaser_a, campaign=SurveyCampaignFactory())
+    rows.update(webhook_rows(owner=StaffFactory()))
     client = Client(enforce_csrf_checks=True)
     if who == "superuser":
-        from tests.customers.factories import StaffFactory
-
         client.force_login(StaffFactory(is_superuser=True))
     elif who == "purchaser_a":
         client.force_login(purchaser_a.user)

@@ -3,21 +3,27 @@ ids of another unit's rows and of staff-only rows: no staff page opens, no other
 row and no staff-only row comes back, no change to them is accepted."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from brm.importing import importers
+from customers.models import BusinessUnit
+from integrations.views import ACTIONS as WEBHOOK_ACTIONS
 from tests.api.conftest import make_rows
 from tests.relationships.factories import SurveyCampaignFactory
 
-from .world import fill_free_text, url_patterns
+from .world import Words, fill_free_text, url_args, url_patterns, webhook_rows
 
 pytestmark = pytest.mark.django_db
 
 SECRET = "ZQSECRETZQ"  # put into every free-text field of the rows the contact must not see
 
-# Which row fills the id of each URL with one. A new URL with an id fails
-# test_every_url_with_an_id_is_walked until it is added here.
+IMPORT_KINDS = Words(*importers())
+
+# Which row fills the id of each URL with one (Words: each of these values in turn). A new
+# URL with a parameter fails test_every_url_with_an_id_is_walked until it is added here.
 ROW_OF = {
     "admin": None,  # the admin: staff only, checked by path below
     "portal:requirement-detail": "requirement",
@@ -36,6 +42,7 @@ ROW_OF = {
     "portal:staff-revoke-access": "contact",
     "customers:unit-detail": "unit",
     "customers:unit-edit": "unit",
+    "customers:unit-print": "unit",
     "customers:objective-create": "unit",
     "customers:objective-edit": "objective",
     "customers:contact-detail": "contact",
@@ -46,6 +53,13 @@ ROW_OF = {
     "services:target-edit": ("service", "target"),
     "services:agreement-detail": "agreement",
     "services:agreement-edit": "agreement",
+    "services:subscription-detail": "subscription",
+    "imports:template": (IMPORT_KINDS, Words("csv", "xlsx")),
+    "imports:preview": IMPORT_KINDS,
+    "imports:confirm": IMPORT_KINDS,
+    "integrations:endpoint-detail": "webhook_endpoint",
+    "integrations:endpoint-edit": "webhook_endpoint",
+    "integrations:endpoint-action": ("webhook_endpoint", Words(*WEBHOOK_ACTIONS)),
     "relationships:interaction-detail": "interaction",
     "relationships:interaction-edit": "interaction",
     "relationships:interaction-log": "unit",
@@ -77,6 +91,8 @@ API_ROW_OF = {
     "escalation": "escalation",
     "health": "unit",
 }
+# API addresses whose parameters are words, not ids: each value in turn. Staff only.
+API_WORDS = {"api-import": {"kind": IMPORT_KINDS}}
 # Rows every signed-in person may read: the service catalogue and the survey campaigns.
 SHARED = {"service", "target", "campaign"}
 
@@ -97,6 +113,8 @@ def walk_world(unit_a, unit_b, customer_a, purchaser_a, contact_b, rm, other_rm)
         "interaction": a["internal_interaction"],
         "other_response": a["other_response"],
         "invitation": a["invitation"],  # another contact's survey invitation
+        # Staff pages of no unit at all: the webhooks.
+        **webhook_rows(owner=other_rm),
     }
     for obj in staff_only.values():
         fill_free_text(obj, f"{SECRET} staff-only")
@@ -122,6 +140,10 @@ def _filled_urls(row_sets):
             continue  # the public link: its token is the key, see test_survey_links.py
         if name is None:  # the API's JSON 404 for any other address
             continue
+        if name in API_WORDS:
+            [(param, values)] = API_WORDS[name].items()
+            urls.extend((reverse(name, kwargs={param: value}), name, True) for value in values)
+            continue
         for rows in row_sets:
             if route.startswith("api/"):
                 key = API_ROW_OF[
@@ -130,12 +152,9 @@ def _filled_urls(row_sets):
                 if key in rows:
                     urls.append((reverse(name, kwargs={"pk": rows[key].pk}), name, True))
                 continue
-            keys = ROW_OF[name]
-            keys = keys if isinstance(keys, tuple) else (keys,)
-            if all(k in rows for k in keys):
-                values = [rows[k].pk for k in keys]
-                urls.append((reverse(name, args=values), name, True))
-    return urls
+            for args in url_args(ROW_OF[name], rows) or []:
+                urls.append((reverse(name, args=args), name, True))
+    return list(dict.fromkeys(urls))  # a URL of words only comes once, not once per row set
 
 
 def _api_base(name):
@@ -210,7 +229,7 @@ def test_a_business_contacts_session_reaches_no_staff_page_and_no_foreign_row(
     assert "/portal/" in opened and "/portal/requests/" in opened
 
 
-def test_a_business_contacts_token_returns_no_foreign_row(purchaser_a, walk_world):
+def test_a_business_contacts_token_returns_no_foreign_row(purchaser_a, other_rm, walk_world):
     client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=purchaser_a.user).key}")
     checked = 0
     for url, name, _ in _filled_urls([walk_world["other_unit"], walk_world["staff_only"]]):
@@ -219,6 +238,16 @@ def test_a_business_contacts_token_returns_no_foreign_row(purchaser_a, walk_worl
         response = client.get(url)
         body = response.content.decode()
         assert SECRET not in body, f"GET {url} returns a row the contact may not see"
+        if name == "api-search":
+            continue  # searched for the marker below
+        if name in API_WORDS:
+            # The imports are staff only: a contact may neither read nor post one.
+            assert response.status_code == 403, f"GET {url}: {response.status_code}"
+            upload = SimpleUploadedFile("rows.csv", b"code,name\nzq-new,ZQ new\n", content_type="text/csv")
+            posted = client.post(url, {"file": upload, "dry_run": "false"})
+            assert posted.status_code == 403, f"POST {url}: {posted.status_code}"
+            checked += 1
+            continue
         if name.endswith("-list"):
             assert response.status_code in (200, 403), f"GET {url}: {response.status_code}"
             continue
@@ -235,3 +264,13 @@ def test_a_business_contacts_token_returns_no_foreign_row(purchaser_a, walk_worl
                 assert changed.status_code in allowed, f"{method.upper()} {url}: {changed.status_code}"
         checked += 1
     assert checked > 30
+    assert not BusinessUnit.objects.filter(code="zq-new").exists()
+
+    # The search finds nothing of another unit's and no staff-only row, though the same
+    # words find them for the staff who look after them.
+    search = reverse("api-search")
+    found = client.get(search, {"q": SECRET})
+    assert found.status_code == 200, found.content
+    assert found.json()["results"] == []
+    staff = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_rm).key}")
+    assert staff.get(search, {"q": SECRET}).json()["count"] > 0

@@ -1,11 +1,14 @@
 """Helpers of the security tests: every URL pattern of the project, and free text put into
 every text field of the rows."""
 
+import itertools
+
 from django.apps import apps
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
-PROJECT_APPS = ("customers", "services", "relationships")
+PROJECT_APPS = ("customers", "services", "relationships", "integrations")
 
 
 def url_patterns():
@@ -55,3 +58,46 @@ def fill_free_text(obj, text: str) -> list[str]:
     if values:
         type(obj).objects.filter(pk=obj.pk).update(**values)
     return sorted(values)
+
+
+class Words(tuple):
+    """The values of a URL parameter that is a word, not a row's id (an import kind, a
+    button's action): every one of them is walked."""
+
+    def __new__(cls, *values):
+        return super().__new__(cls, values)
+
+
+def url_args(keys, rows) -> list[list] | None:
+    """Every list of arguments for a URL whose parameters `keys` name rows (by key in
+    `rows`: their ids) or Words (each value in turn); None when a row is not in `rows`."""
+    keys = keys if isinstance(keys, tuple) and not isinstance(keys, Words) else (keys,)
+    choices = []
+    for key in keys:
+        if isinstance(key, Words):
+            choices.append(list(key))
+        elif key in rows:
+            choices.append([rows[key].pk])
+        else:
+            return None
+    return [list(values) for values in itertools.product(*choices)]
+
+
+def webhook_rows(*, owner) -> dict:
+    """A disabled webhook endpoint with a failed delivery (its last error shown on the page)."""
+    from integrations.models import EventType, WebhookDelivery, WebhookEvent
+    from tests.integrations.factories import WebhookEndpointFactory
+
+    endpoint = WebhookEndpointFactory(owner=owner, is_active=False, disabled_reason="5 deliveries failed")
+    event = WebhookEvent.objects.create(
+        event_type=EventType.ESCALATION_RAISED, occurred_at=timezone.now(), data={"id": 1}
+    )
+    delivery = WebhookDelivery.objects.create(
+        event=event,
+        endpoint=endpoint,
+        status=WebhookDelivery.Status.FAILED,
+        attempts=6,
+        response_code=500,
+        last_error="HTTP 500 Internal Server Error: receiver says no",
+    )
+    return {"webhook_endpoint": endpoint, "webhook_delivery": delivery}
