@@ -63,7 +63,7 @@ format: install-dev
 ## audit: bandit over the project's code (each exception a `# nosec <id>` with its reason) and
 ## pip-audit over the pinned requirements (.ci/pip_audit.py: WARNING when it cannot check)
 audit: install-dev
-	$(VENV)/bin/bandit -q -r brm customers services relationships manage.py -x '*/migrations/*'
+	$(VENV)/bin/bandit -q -r brm customers services relationships integrations manage.py -x '*/migrations/*'
 	$(PY) .ci/pip_audit.py requirements.txt requirements-dev.txt
 
 migrations-check: install-dev
