@@ -15,6 +15,9 @@ from customers import roles
 from customers.models import Contact
 from tests.customers.factories import BusinessUnitFactory, ContactFactory, StaffFactory, UserFactory
 
+# Real Celery workers on the test broker, for any test folder that needs one.
+pytest_plugins = ["tests.celery_workers"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _celery_runs_tasks_in_process():

@@ -10,18 +10,13 @@ import collections
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
-from brm.celery import app as celery_app
 from customers import roles
 from customers.models import BusinessUnit, Contact
 from relationships import jobs
@@ -37,58 +32,6 @@ UNITS = 40
 BASE_DIR = Path(settings.BASE_DIR)
 
 
-def _broker_url() -> str:
-    configured = os.environ.get("CELERY_BROKER_URL", "")
-    return configured if configured.startswith("redis://") else "redis://127.0.0.1:6379/15"
-
-
-@pytest.fixture
-def broker_url():
-    import redis
-
-    url = _broker_url()
-    client = redis.Redis.from_url(url, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is not reachable at {url}: {exc}")
-        pytest.skip(f"Redis is not reachable at {url}")
-    client.flushdb()  # the tests' own database number: leftovers of an earlier run go
-    yield url
-    client.flushdb()
-
-
-def _reset_producer_pools():
-    # The app caches its connection pool for the broker it first used: forget it when the
-    # broker changes (kombu keeps one pool per broker URL, so it is not closed here).
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def publish_for_real(broker_url):
-    """This test's tasks go to the broker, not run in the test's process."""
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.broker_transport_options)
-    conf.task_always_eager = False
-    conf.broker_url = broker_url
-    conf.broker_transport_options = {}
-    _reset_producer_pools()
-    yield
-    conf.task_always_eager, conf.broker_url, conf.broker_transport_options = saved
-    _reset_producer_pools()
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    assert db["ENGINE"].endswith("postgresql"), "the worker tests need PostgreSQL"
-    credentials = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"])
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def mail_dir(tmp_path):
     path = tmp_path / "mail"
@@ -97,58 +40,18 @@ def mail_dir(tmp_path):
 
 
 @pytest.fixture
-def workers(transactional_db, publish_for_real, broker_url, mail_dir, tmp_path):
-    """Start workers on demand; every one still running is killed at the end, before the
-    test database is emptied."""
-    started = []
+def workers(worker_processes, mail_dir):
+    """workers(concurrency) starts a prefork worker writing its e-mails to `mail_dir`."""
     env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "BRM_SURVEY_DISPATCH_CHUNK": "25",
-        "LOG_LEVEL": "WARNING",
     }
 
-    def start(concurrency: int = 2) -> subprocess.Popen:
-        log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 - closed at teardown
-        name = f"jobs-test-{uuid.uuid4().hex[:8]}@%h"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "brm", "worker", "-P", "prefork", "-c", str(concurrency)]
-            + ["-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: a kill takes the pool children too
-        )
-        started.append((process, log))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"the worker exited: {(tmp_path / f'worker-{len(started) - 1}.log').read_text()}")
-            if celery_app.control.ping(destination=[name.replace("%h", _hostname())], timeout=0.5):
-                return process
-        pytest.fail("the worker did not answer a ping within 30 s")
+    def start(concurrency: int = 2):
+        return worker_processes.start(pool="prefork", concurrency=concurrency, env=env)
 
-    yield start
-    for process, log in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
-
-
-def _hostname() -> str:
-    import socket
-
-    return socket.gethostname()
+    return start
 
 
 @pytest.fixture
