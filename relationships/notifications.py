@@ -282,12 +282,14 @@ def deliveries_for_many(
         .annotate(address=Lower("email"))
         .filter(address__in=every_address)
         .values_list("pk", "address")
+        .order_by()  # SQLite refuses ORDER BY inside a UNION (Contact has a default ordering)
     )
     by_contact = (
         Contact.objects.filter(user__is_active=True)
         .annotate(address=Lower("email"))
         .filter(address__in=every_address)
         .values_list("user_id", "address")
+        .order_by()
     )
     owners: dict[str, set[int]] = defaultdict(set)
     for user_id, address in by_login.union(by_contact):
