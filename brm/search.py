@@ -75,14 +75,17 @@ def _detail(obj, attribute: str) -> str:
     return value() if callable(value) else str(value)
 
 
-def search(*, user, query: str, limit_per_kind: int = 8) -> list[SearchHit]:
-    """Hits for `query`, best first. Anonymous users and short queries find nothing."""
+def search(*, user, query: str, limit_per_kind: int = 8, kinds: set[str] | None = None) -> list[SearchHit]:
+    """Hits for `query`, best first, of every kind or only of `kinds` (one query per kind
+    searched). Anonymous users and short queries find nothing."""
     query = " ".join(query.split())[:100]
     if not user.is_authenticated or len(query) < MIN_QUERY_LENGTH:
         return []
     use_full_text = connection.vendor == "postgresql"
     hits = []
     for kind, queryset, title, fields, detail in _kinds(user):
+        if kinds is not None and kind not in kinds:
+            continue
         substring = Q()
         for name in fields:
             substring |= Q(**{f"{name}__icontains": query})

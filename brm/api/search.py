@@ -69,11 +69,9 @@ class SearchView(APIView):
         params = SearchQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         query, kind = params.validated_data["q"], params.validated_data.get("kind")
-        hits = [
-            hit
-            for hit in search(user=request.user, query=query, limit_per_kind=HITS_PER_KIND)
-            if kind is None or hit.kind == kind
-        ]
+        hits = search(
+            user=request.user, query=query, limit_per_kind=HITS_PER_KIND, kinds={kind} if kind else None
+        )
         results = [
             {
                 "kind": hit.kind,
