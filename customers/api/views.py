@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
+from brm.api.caching import CachedReadMixin
 from brm.api.history import HistoryMixin
 from brm.api.mixins import ModelWriteMixin, scope_to_visible_units
 from brm.api.permissions import StaffWritesOnly
@@ -14,7 +15,11 @@ WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 
 
 class _ReadWriteViewSet(
-    ModelWriteMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ModelWriteMixin,
+    CachedReadMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     permission_classes = [StaffWritesOnly]
     http_method_names = WRITE_METHODS

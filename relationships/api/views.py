@@ -3,6 +3,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from brm.api.caching import CachedReadMixin
 from brm.api.history import HistoryMixin
 from brm.api.mixins import ModelWriteMixin, ServiceWriteMixin, visible_units
 from brm.api.pagination import LargeTablePagination
@@ -24,7 +25,7 @@ from relationships.models import (
 
 from . import filters, selectors, serializers
 
-READ = [mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
+READ = [CachedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 CREATE_METHODS = ["get", "post", "head", "options"]
 NO_BODY = None
@@ -401,10 +402,15 @@ class HealthViewSet(*READ):
         }
 
     def list(self, request, *args, **kwargs):
+        return self._cached_read(request, self._list)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._cached_read(
+            request, lambda: Response(self.get_serializer(self._health(self.get_object())).data)
+        )
+
+    def _list(self):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(
             self.get_serializer([self._health(unit) for unit in page], many=True).data
         )
-
-    def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self._health(self.get_object())).data)

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 
+from brm.api.caching import CachedReadMixin
 from brm.api.history import HistoryMixin
 from brm.api.mixins import ModelWriteMixin, ServiceWriteMixin
 from brm.api.pagination import LargeTablePagination
@@ -14,7 +15,7 @@ from services.models import Agreement, Measurement, Service, ServiceLevelTarget,
 
 from . import filters, selectors, serializers
 
-READ = [mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
+READ = [CachedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 CREATE_METHODS = ["get", "post", "head", "options"]
 
