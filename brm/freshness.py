@@ -31,10 +31,10 @@ log = logging.getLogger(__name__)
 GENERATION_KEY = "brm:data-generation"
 CACHE_SECONDS = 300
 
-# Tables whose rows the cached reads show. Bookkeeping written on every send or delivery
+# Tables whose rows the cached reads show (and API tokens, whose lookup is cached). Bookkeeping written on every send or delivery
 # (the e-mail outbox, digest items, webhook deliveries) and Django's own sessions, tokens
 # and lockouts are not among them: writing those must not empty the cache.
-_DOMAIN_PREFIXES = ('"customers_', '"services_', '"relationships_', '"auth_user"')
+_DOMAIN_PREFIXES = ('"customers_', '"services_', '"relationships_', '"auth_user"', '"authtoken_token"')
 _BOOKKEEPING = ('"relationships_outgoingemail"', '"relationships_digestitem"')
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -43,14 +43,16 @@ def enabled() -> bool:
     return settings.BRM_READ_CACHE
 
 
+def _start_generation() -> int:
+    # From the clock, so a Redis restart never brings back a number values were kept under.
+    cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+    return cache.get(GENERATION_KEY, 0)
+
+
 def generation() -> int:
-    """The current data generation (starts from the clock, so a Redis restart never
-    brings back a number that cached values were stored under)."""
+    """The current data generation."""
     value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        value = cache.get(GENERATION_KEY, 0)
-    return value
+    return _start_generation() if value is None else value
 
 
 def bump() -> None:
@@ -63,21 +65,38 @@ def bump() -> None:
         log.warning("Data generation not moved (%s); cached reads expire in %s s", exc, CACHE_SECONDS)
 
 
-def key(*parts) -> str:
-    """A cache key for `parts` at the current generation."""
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f"brm:read:{generation()}:{digest}"
+def digest(value) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
+def lookup(parts: tuple):
+    """(found, value, generation) for `parts`: one round trip reads the generation and the
+    kept value, which counts only if it was kept at this same generation."""
+    entry_key = "brm:read:" + digest(parts)
+    found = cache.get_many([GENERATION_KEY, entry_key])
+    current = found.get(GENERATION_KEY)
+    if current is None:
+        current = _start_generation()
+    entry = found.get(entry_key)
+    if entry is not None and entry[0] == current:
+        return True, entry[1], current
+    return False, None, current
+
+
+def keep(parts: tuple, current: int, value, timeout: int = CACHE_SECONDS) -> None:
+    """Keep `value`, made from data read at generation `current` (from `lookup`). A write
+    that committed meanwhile has moved the generation on, so the value is never served."""
+    cache.set("brm:read:" + digest(parts), (current, value), timeout)
 
 
 def cached(parts: tuple, compute, timeout: int = CACHE_SECONDS):
     """`compute()` once per data generation for `parts` (who asks and what they ask)."""
     if not enabled():
         return compute()
-    cache_key = key(*parts)
-    value = cache.get(cache_key)
-    if value is None:
+    found, value, current = lookup(parts)
+    if not found:
         value = compute()
-        cache.set(cache_key, value, timeout)
+        keep(parts, current, value, timeout)
     return value
 
 

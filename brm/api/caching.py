@@ -21,9 +21,8 @@ class CachedReadMixin:
             request.get_full_path(),
             request.accepted_media_type,
         )
-        cache_key = freshness.key(*parts)
-        hit = freshness.cache.get(cache_key)
-        if hit is not None:
+        found, hit, current = freshness.lookup(parts)
+        if found:
             content_type, content = hit
             return HttpResponse(content, content_type=content_type)
         response = read()
@@ -33,9 +32,7 @@ class CachedReadMixin:
             response.accepted_media_type = request.accepted_media_type
             response.renderer_context = self.get_renderer_context() | {"response": response}
             response.render()
-            freshness.cache.set(
-                cache_key, (response["Content-Type"], response.content), freshness.CACHE_SECONDS
-            )
+            freshness.keep(parts, current, (response["Content-Type"], response.content))
         return response
 
     def list(self, request, *args, **kwargs):
