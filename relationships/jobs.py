@@ -223,12 +223,7 @@ def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
             status=SurveyInvitation.Status.SENT, sent_at=now
         )
     keys = [invitation_email_key(campaign_id=campaign_id, invitation_id=pk) for pk in invitation_ids]
-    email_ids = list(
-        OutgoingEmail.objects.filter(key__in=keys, status=OutgoingEmail.Status.PENDING)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    sent = email_send_many(email_ids=email_ids)
+    sent = email_send_many(keys=keys)
     _survey_campaign_mark_open(campaign_id)
     return sent
 

@@ -15,7 +15,9 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
+from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -190,85 +192,147 @@ def _enqueue_send(email_id: int) -> None:
         log.warning("Broker unavailable; e-mail %s stays pending for the next flush.", email_id)
 
 
+# What a sender reads of a row before claiming it: the content never changes once queued.
+_CONTENT_FIELDS = ("pk", "key", "to", "subject", "body_text", "body_html")
+
+# Rows claimed, handed over and committed together. A crash after the mail server took
+# some of them and before the commit sends those again (same Message-IDs): at most this
+# many, and the messages are generated beforehand, so that window is only the hand-over.
+SEND_BATCH = 20
+
+
 def email_send(*, email_id: int, mail_connection=None) -> bool:
     """Send one queued e-mail unless it is sent already or being sent. True if this call
-    sent it.
+    sent it. `mail_connection`: an open e-mail backend connection to reuse (one SMTP
+    session for a batch); by default the message opens its own."""
+    email = OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.PENDING)
+    emails = list(email.only(*_CONTENT_FIELDS))
+    return bool(emails) and _email_send_batch(emails, mail_connection) == 1
 
-    The row stays locked while the mail server takes the message: a parallel sender skips
-    it, and a worker killed before the commit leaves it pending for the next try, so a
-    message is never lost. The row is marked sent *before* the hand-over, so that after
-    the server has the message only the commit remains, made without waiting for the disk
-    (see below): a kill inside that fraction of a millisecond is the one case where a
-    message goes out twice, with the same Message-ID, which lets the receiver drop it.
-    `mail_connection`: an open e-mail backend connection to reuse (one SMTP session for
-    a batch); by default the message opens its own.
-    """
-    with transaction.atomic():
-        email = _email_claim(email_id)
-        if email is None:
-            return False
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=email.to,
-            headers={"Message-ID": email_message_id(email.key)},
-            connection=mail_connection,
+
+def email_send_many(*, email_ids: list[int] | None = None, keys: list[str] | None = None) -> int:
+    """Send the rows given by id or by key that are still pending, over one mail server
+    connection. Their content is read in one query; they are claimed, handed over and
+    marked sent SEND_BATCH at a time. Returns how many this call sent."""
+    if not email_ids and not keys:
+        return 0
+    rows = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING)
+    if email_ids:
+        rows = rows.filter(pk__in=email_ids)
+    if keys:
+        rows = rows.filter(key__in=keys)
+    emails = list(rows.order_by("pk").only(*_CONTENT_FIELDS))
+    if not emails:
+        return 0
+    with get_connection() as mail_connection:
+        return sum(
+            _email_send_batch(emails[start : start + SEND_BATCH], mail_connection)
+            for start in range(0, len(emails), SEND_BATCH)
         )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        attempts = email.attempts
-        try:
-            message.send()
-        except Exception as exc:  # noqa: BLE001 - the mail server's fault: recorded, retried
-            failed = attempts >= MAX_ATTEMPTS
-            OutgoingEmail.objects.filter(pk=email.pk).update(
-                status=OutgoingEmail.Status.FAILED if failed else OutgoingEmail.Status.PENDING,
-                sent_at=None,
-                last_error=str(exc)[:2000],
-            )
-            log.warning("Sending e-mail %s failed (attempt %s): %s", email_id, attempts, exc)
-            return False
-    return True
 
 
-# Lock (skipping a row another sender holds), check pending and mark sent in one round trip;
-# the commit after the hand-over need not wait for the WAL flush: should the database
-# itself crash in the next moments, the row reverts to pending and is sent again (a
-# duplicate, never a loss); a dead worker is covered either way.
+class _PreparedEmail(EmailMultiAlternatives):
+    """An e-mail whose MIME text is generated once, before its row is claimed: the claim
+    then lasts only as long as the hand-over. (The backends ask `message()` for the MIME
+    object and that for its bytes; both are answered from what was generated here.)"""
+
+    def prepare(self, linesep: str) -> None:
+        mime = super().message()
+        generated = {linesep: mime.as_bytes(linesep=linesep)}
+        generate = mime.as_bytes
+
+        def as_bytes(unixfrom=False, linesep="\n", policy=None):
+            if unixfrom or policy is not None or linesep not in generated:
+                return generate(unixfrom=unixfrom, linesep=linesep, policy=policy)
+            return generated[linesep]
+
+        mime.as_bytes = as_bytes
+        self._prepared = mime
+
+    def message(self):
+        return getattr(self, "_prepared", None) or super().message()
+
+
+def _prepared_message(email: OutgoingEmail, mail_connection, linesep: str) -> _PreparedEmail:
+    message = _PreparedEmail(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=email.to,
+        headers={"Message-ID": email_message_id(email.key)},
+        connection=mail_connection,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    message.prepare(linesep)
+    return message
+
+
+def _email_send_batch(emails: list[OutgoingEmail], mail_connection) -> int:
+    """Claim the rows (read beforehand: their content) still pending and hand them to the
+    mail server, in one transaction. Returns how many were sent.
+
+    The claimed rows stay locked while the mail server takes the messages: a parallel
+    sender skips them, and a worker killed before the commit leaves them pending for the
+    next try, so a message is never lost. The rows are marked sent *before* the hand-over,
+    so that after the server has the messages only the commit remains, made without
+    waiting for the disk (see below): a kill between the first acceptance and that commit
+    is the one case where messages go out twice (at most the batch), with the same
+    Message-IDs, which lets the receiver drop the copies. A message the server refuses
+    is recorded on its row and retried later; the others of the batch are sent."""
+    linesep = "\r\n" if isinstance(mail_connection, SMTPBackend) else "\n"
+    messages = {email.pk: _prepared_message(email, mail_connection, linesep) for email in emails}
+    sent = 0
+    with transaction.atomic():
+        for pk, attempts in _email_claim([email.pk for email in emails]):
+            try:
+                messages[pk].send()
+            except Exception as exc:  # noqa: BLE001 - the mail server's fault: recorded, retried
+                failed = attempts >= MAX_ATTEMPTS
+                OutgoingEmail.objects.filter(pk=pk).update(
+                    status=OutgoingEmail.Status.FAILED if failed else OutgoingEmail.Status.PENDING,
+                    sent_at=None,
+                    last_error=str(exc)[:2000],
+                )
+                log.warning("Sending e-mail %s failed (attempt %s): %s", pk, attempts, exc)
+                continue
+            sent += 1
+    return sent
+
+
+# Lock the rows (skipping any another sender holds), check pending and mark sent in one
+# round trip; the commit after the hand-over need not wait for the WAL flush: should the
+# database itself crash in the next moments, the rows revert to pending and are sent again
+# (duplicates, never a loss); a dead worker is covered either way.
 # The table name comes from the model; the values are parameters.
 _CLAIM_SQL = f"""
 SET LOCAL synchronous_commit TO OFF;
 UPDATE {OutgoingEmail._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, last_error = ''
-WHERE id = (SELECT id FROM {OutgoingEmail._meta.db_table} WHERE id = %s AND status = %s FOR UPDATE SKIP LOCKED)
-RETURNING *
+WHERE id IN (
+    SELECT id FROM {OutgoingEmail._meta.db_table} WHERE id = ANY(%s) AND status = %s FOR UPDATE SKIP LOCKED
+)
+RETURNING id, attempts
 """  # noqa: S608  # nosec B608 - only the model's own table name is formatted in; values are parameters
 
 
-def _email_claim(email_id: int) -> OutgoingEmail | None:
-    """Inside the caller's transaction: the row, locked and marked sent, if it was pending."""
+def _email_claim(email_ids: list[int]) -> list[tuple[int, int]]:
+    """Inside the caller's transaction: lock the rows still pending and mark them sent;
+    returns (id, attempts with this one) of each, in id order."""
     sent, pending = OutgoingEmail.Status.SENT, OutgoingEmail.Status.PENDING
     if connection.vendor == "postgresql":
-        return next(
-            iter(OutgoingEmail.objects.raw(_CLAIM_SQL, [sent, timezone.now(), email_id, pending])), None
-        )
-    email = OutgoingEmail.objects.select_for_update().filter(pk=email_id, status=pending).first()
-    if email is not None:
-        email.attempts += 1
-        OutgoingEmail.objects.filter(pk=email.pk).update(
-            status=sent, sent_at=timezone.now(), attempts=email.attempts, last_error=""
-        )
-    return email
-
-
-def email_send_many(*, email_ids: list[int]) -> int:
-    """Send the given rows that are still pending, one transaction each (a crash loses at
-    most the row in hand, which stays pending), over one mail server connection. Returns
-    how many this call sent."""
-    if not email_ids:
-        return 0
-    with get_connection() as mail_connection:
-        return sum(email_send(email_id=pk, mail_connection=mail_connection) for pk in email_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_SQL, [sent, timezone.now(), list(email_ids), pending])
+            return sorted(cursor.fetchall())
+    claimed = list(
+        OutgoingEmail.objects.select_for_update()
+        .filter(pk__in=email_ids, status=pending)
+        .order_by("pk")
+        .values_list("pk", "attempts")
+    )
+    OutgoingEmail.objects.filter(pk__in=[pk for pk, _ in claimed]).update(
+        status=sent, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+    )
+    return [(pk, attempts + 1) for pk, attempts in claimed]
 
 
 def email_flush_pending(*, limit: int = 500) -> int:
