@@ -33,7 +33,6 @@ from .models import (
     Escalation,
     FollowUpAction,
     NotificationKind,
-    OutgoingEmail,
     SurveyCampaign,
     SurveyInvitation,
     SurveyResponse,
