@@ -12,6 +12,9 @@ that chose the daily digest gets a `DigestItem` instead (the digest job sends th
 
 import hashlib
 import logging
+from email.generator import BytesGenerator
+from email.policy import Compat32
+from io import BytesIO
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -231,6 +234,47 @@ def email_send_many(*, email_ids: list[int] | None = None, keys: list[str] | Non
         )
 
 
+class _QuickFolding(Compat32):
+    """The standard library's folding of headers (the `compat32` policy Django's messages
+    use), with a shortcut: a header of printable ASCII that fits on one line is written as
+    it is, which is what the full algorithm makes of it too, at a fraction of the cost (it
+    was a third of the time of generating a message)."""
+
+    def _fold(self, name, value, sanitize):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and value.isprintable()
+            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+_QUICK_FOLDING = _QuickFolding()
+
+
+class _QuickGenerator(BytesGenerator):
+    """The standard generator, except that it checks a fresh multipart boundary against
+    the parts with a substring test instead of compiling a regular expression for each
+    message (the other third of the time). Absent as a substring, it is absent as a line."""
+
+    @classmethod
+    def _make_boundary(cls, text=None):
+        boundary = super()._make_boundary()
+        if text is None:
+            return boundary
+        candidate, counter = boundary, 0
+        while _as_type_of(text, f"--{candidate}") in text:
+            candidate = f"{boundary}.{counter}"
+            counter += 1
+        return candidate
+
+
+def _as_type_of(text, value: str):
+    return value.encode("ascii") if isinstance(text, bytes) else value
+
+
 class _PreparedEmail(EmailMultiAlternatives):
     """An e-mail whose MIME text is generated once, before its row is claimed: the claim
     then lasts only as long as the hand-over. (The backends ask `message()` for the MIME
@@ -238,12 +282,14 @@ class _PreparedEmail(EmailMultiAlternatives):
 
     def prepare(self, linesep: str) -> None:
         mime = super().message()
-        generated = {linesep: mime.as_bytes(linesep=linesep)}
+        out = BytesIO()
+        _QuickGenerator(out, mangle_from_=False, policy=_QUICK_FOLDING).flatten(mime, linesep=linesep)
+        generated = {linesep: out.getvalue()}
         generate = mime.as_bytes
 
-        def as_bytes(unixfrom=False, linesep="\n", policy=None):
-            if unixfrom or policy is not None or linesep not in generated:
-                return generate(unixfrom=unixfrom, linesep=linesep, policy=policy)
+        def as_bytes(unixfrom=False, linesep="\n"):
+            if unixfrom or linesep not in generated:
+                return generate(unixfrom=unixfrom, linesep=linesep)
             return generated[linesep]
 
         mime.as_bytes = as_bytes
