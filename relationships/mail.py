@@ -35,23 +35,39 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def _prepare(
-    *, key: str, to: list[str], subject: str, template: str, context: dict, wanted: dict | None = None
-) -> tuple[OutgoingEmail, list[DigestItem]] | None:
-    """Render one e-mail and apply its recipients' notification preferences: the row keeps
-    the addresses that want it now, records the others and why in `withheld`, and comes
-    with a digest item (not yet saved) for each address that wants it in the digest. A row
-    left with no address is SKIPPED: kept, so its key still makes a second run a no-op."""
-    to = sorted({address for address in to if address})
-    if not to:
-        return None
-    kind = notifications.kind_of_template(template)
+def email_render(*, template: str, context: dict) -> tuple[str, str]:
+    """The text and HTML bodies of an e-mail (`emails/<template>.txt` and `.html`, the HTML
+    part optional)."""
     context = {**context, "base_url": settings.BRM_BASE_URL}
     body_text = render_to_string(f"emails/{template}.txt", context)
     try:
         body_html = render_to_string(f"emails/{template}.html", context)
     except TemplateDoesNotExist:  # the HTML part is optional
         body_html = ""
+    return body_text, body_html
+
+
+def _prepare(
+    *,
+    key: str,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    wanted: dict | None = None,
+    bodies: tuple[str, str] | None = None,
+) -> tuple[OutgoingEmail, list[DigestItem]] | None:
+    """Render one e-mail and apply its recipients' notification preferences: the row keeps
+    the addresses that want it now, records the others and why in `withheld`, and comes
+    with a digest item (not yet saved) for each address that wants it in the digest. A row
+    left with no address is SKIPPED: kept, so its key still makes a second run a no-op.
+    `bodies`: the text and HTML rendered already (a batch renders a template once)."""
+    to = sorted({address for address in to if address})
+    if not to:
+        return None
+    kind = notifications.kind_of_template(template)
+    context = {**context, "base_url": settings.BRM_BASE_URL}
+    body_text, body_html = bodies or email_render(template=template, context=context)
     if wanted is None:  # a batch passes what its recipients want, looked up once for all
         wanted = notifications.deliveries_for_many(requests=[(kind, to)])
     now_to, withheld, held = [], {}, []
@@ -123,7 +139,8 @@ def email_enqueue(
 
 def email_enqueue_many(*, messages: list[dict]) -> int:
     """Queue many e-mails in few INSERTs (a campaign's invitations), each a dict of the
-    arguments of `email_enqueue`; keys already queued are skipped. Nothing is sent: the
+    arguments of `email_enqueue` (and optionally "bodies", its text and HTML rendered
+    already: see `email_render`); keys already queued are skipped. Nothing is sent: the
     caller sends the rows (or the flush job does). Returns how many rows were new.
     Preferences are honoured as in `email_enqueue`."""
     keys = [message["key"][:200] for message in messages]
@@ -137,6 +154,7 @@ def email_enqueue_many(*, messages: list[dict]) -> int:
         prepared = _prepare(
             **{name: message[name] for name in ("key", "to", "subject", "template", "context")},
             wanted=wanted,
+            bodies=message.get("bodies"),
         )
         if prepared is None:
             continue

@@ -11,8 +11,9 @@ from django.core.mail import EmailMultiAlternatives
 
 from customers.models import Contact
 from relationships import jobs
-from relationships.mail import SEND_BATCH, _PreparedEmail, email_enqueue_many, email_send_many
+from relationships.mail import SEND_BATCH, _PreparedEmail, email_enqueue_many, email_render, email_send_many
 from relationships.models import OutgoingEmail, SurveyInvitation
+from relationships.selectors_survey import invitation_email_key
 from tests.customers.factories import ContactFactory
 
 from .conftest import START
@@ -127,3 +128,41 @@ def test_a_dispatch_chunk_costs_the_same_queries_however_many_invitations(
         assert jobs.survey_send_chunk(campaign_id=campaign.pk, invitation_ids=ids) == count
     assert not SurveyInvitation.objects.filter(campaign=campaign, status="pending").exists()
     assert len(mail.outbox) == count
+
+
+def _rendered_in_full(invitation) -> tuple[str, str]:
+    context = {"invitation": invitation, "contact": invitation.contact, "campaign": invitation.campaign}
+    return email_render(template="survey_invitation", context=context)
+
+
+@pytest.mark.parametrize("slots_work", [True, False])
+def test_invitations_rendered_once_per_chunk_read_as_if_each_were_rendered_in_full(
+    time_machine, unit_a, subscribe, slots_work, caplog
+):
+    """Also when the stand-ins fall short (here: a pattern that finds none of them), then
+    each invitation is rendered in full."""
+    time_machine.move_to(START, tick=False)
+    subscribe(unit_a)
+    unit_a.name = 'R&D <"Labs">'
+    unit_a.save()
+    Contact.objects.filter(unit=unit_a).delete()
+    ContactFactory(unit=unit_a, first_name="Zoë", email="z@acme.example", role=Contact.Role.PURCHASER)
+    ContactFactory(
+        unit=unit_a, first_name="", last_name="O'Brien", email="o@acme.example", role=Contact.Role.PURCHASER
+    )
+    campaign = jobs.survey_schedule()
+    ids = list(campaign.invitations.order_by("pk").values_list("pk", flat=True))
+    pattern = jobs._SLOT_PATTERN if slots_work else re.compile("a pattern found nowhere")
+    with mock.patch.object(jobs, "_SLOT_PATTERN", pattern):
+        assert jobs.survey_send_chunk(campaign_id=campaign.pk, invitation_ids=ids) == 2
+    assert ("rendered in full" in caplog.text) is not slots_work
+    invitations = SurveyInvitation.objects.filter(pk__in=ids).select_related("contact", "unit", "campaign")
+    for invitation in invitations:
+        key = invitation_email_key(campaign_id=campaign.pk, invitation_id=invitation.pk)
+        email = OutgoingEmail.objects.get(key=key)
+        assert (email.body_text, email.body_html) == _rendered_in_full(invitation)
+        assert invitation.link in email.body_text
+    html = " ".join(OutgoingEmail.objects.values_list("body_html", flat=True))
+    assert "R&amp;D &lt;&quot;Labs&quot;&gt;" in html
+    assert "Dear O&#x27;Brien," in html
+    assert "Dear Zoë," in html
