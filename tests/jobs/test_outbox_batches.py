@@ -166,3 +166,30 @@ def test_invitations_rendered_once_per_chunk_read_as_if_each_were_rendered_in_fu
     assert "R&amp;D &lt;&quot;Labs&quot;&gt;" in html
     assert "Dear O&#x27;Brien," in html
     assert "Dear Zoë," in html
+
+
+class WorkerKilled(BaseException):
+    """Stands in for a SIGKILL: nothing in the sender catches it."""
+
+
+def test_a_crash_mid_batch_loses_nothing_and_repeats_at_most_that_batch():
+    total = SEND_BATCH * 2 + 5
+    keys = _queue(total)
+    original = EmailMultiAlternatives.send
+    handed_over = []
+
+    def die_in_the_second_batch(self, *args, **kwargs):
+        if len(handed_over) == SEND_BATCH + 4:  # four of the second batch went out
+            raise WorkerKilled
+        handed_over.append(self.extra_headers["Message-ID"])
+        return original(self, *args, **kwargs)
+
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", die_in_the_second_batch):
+        with pytest.raises(WorkerKilled):
+            email_send_many(keys=keys)
+    # The first batch committed; the second rolled back, so its rows wait again.
+    assert OutgoingEmail.objects.filter(status="sent").count() == SEND_BATCH
+    assert email_send_many(keys=keys) == total - SEND_BATCH
+    ids = [message.extra_headers["Message-ID"] for message in mail.outbox]
+    assert len(set(ids)) == total  # none lost
+    assert len(ids) - total == 4  # sent twice: only what the crashed batch had handed over
