@@ -314,7 +314,8 @@ class _PreparedEmail(EmailMultiAlternatives):
         self._prepared = mime
 
     def message(self):
-        return getattr(self, "_prepared", None) or super().message()
+        prepared = getattr(self, "_prepared", None)
+        return prepared if prepared is not None else super().message()
 
 
 def _prepared_message(email: OutgoingEmail, mail_connection, linesep: str) -> _PreparedEmail:
@@ -344,6 +345,7 @@ def _email_send_batch(emails: list[OutgoingEmail], mail_connection) -> int:
     is the one case where messages go out twice (at most the batch), with the same
     Message-IDs, which lets the receiver drop the copies. A message the server refuses
     is recorded on its row and retried later; the others of the batch are sent."""
+    mail_connection = mail_connection or get_connection()  # opened by the first send if need be
     linesep = "\r\n" if isinstance(mail_connection, SMTPBackend) else "\n"
     messages = {email.pk: _prepared_message(email, mail_connection, linesep) for email in emails}
     sent = 0
