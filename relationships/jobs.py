@@ -196,7 +196,8 @@ def _survey_campaign_mark_open(campaign_id: int) -> None:
 def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
     """E-mail a chunk of invitations. First, in one transaction, claim those still pending
     (locked, skipping any a parallel sender holds) and write their e-mails to the outbox;
-    then send this chunk's outbox rows that are still pending, one commit each. Run again
+    then send this chunk's outbox rows that are still pending, a commit per batch of
+    mail.SEND_BATCH. Run again
     after a crash it sends what the first run left pending. Returns e-mails sent."""
     with transaction.atomic():
         invitations = list(
