@@ -197,8 +197,8 @@ def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
     """E-mail a chunk of invitations. First, in one transaction, claim those still pending
     (locked, skipping any a parallel sender holds) and write their e-mails to the outbox;
     then send this chunk's outbox rows that are still pending, a commit per batch of
-    mail.SEND_BATCH. Run again
-    after a crash it sends what the first run left pending. Returns e-mails sent."""
+    mail.SEND_BATCH. Run again after a crash it sends what the first run left pending.
+    Returns e-mails sent."""
     with transaction.atomic():
         invitations = list(
             SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",))
