@@ -80,6 +80,20 @@ def _stop_worker(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def _group_cpu_seconds(group: int) -> float:
+    """User + system CPU of the live processes of a process group (the worker and its pool):
+    a figure the other load on a shared machine does not change, unlike the rate."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == group:  # fields after the name: state, ppid, pgrp, ...
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _campaign_with_pending_invitations(count: int):
     from django.utils import timezone
 
@@ -130,6 +144,8 @@ def dispatch(*, invitations: int = INVITATIONS, concurrency: int = 2, timeout: i
     mail_dir.mkdir()
     process, _ = _start_worker(mail_dir, work / "worker.log", concurrency)
     try:
+        cpu_before = _group_cpu_seconds(process.pid)
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         survey_dispatch_task.delay(campaign.pk)
         pending = SurveyInvitation.objects.filter(campaign=campaign).exclude(
@@ -143,6 +159,7 @@ def dispatch(*, invitations: int = INVITATIONS, concurrency: int = 2, timeout: i
             time.sleep(0.1)
         seconds = time.perf_counter() - started
         done = sent_emails()
+        worker_cpu = _group_cpu_seconds(process.pid) - cpu_before
     finally:
         _stop_worker(process)
         files = len(list(mail_dir.iterdir()))
@@ -153,6 +170,8 @@ def dispatch(*, invitations: int = INVITATIONS, concurrency: int = 2, timeout: i
         "seconds": round(seconds, 2),
         "per_second": round(done / seconds, 1),
         "mail_files": files,
+        "worker_cpu_ms_per_invitation": round(worker_cpu * 1000 / max(done, 1), 2),
+        "load_before": round(load_before, 2),
         "worker": f"prefork -c {concurrency}",
         "chunk": settings.BRM_SURVEY_DISPATCH_CHUNK,
         **reliability,

@@ -294,7 +294,7 @@ BRM_SURVEY_MAX_REMINDERS = env.int("BRM_SURVEY_MAX_REMINDERS", default=2)
 # An answer with overall satisfaction at or below this raises an escalation at level 1.
 BRM_SURVEY_ESCALATE_AT_SATISFACTION = env.int("BRM_SURVEY_ESCALATE_AT_SATISFACTION", default=1)
 # Invitations sent per dispatch task (one task e-mails a chunk of them).
-BRM_SURVEY_DISPATCH_CHUNK = env.int("BRM_SURVEY_DISPATCH_CHUNK", default=50)
+BRM_SURVEY_DISPATCH_CHUNK = env.int("BRM_SURVEY_DISPATCH_CHUNK", default=200)
 # Remind an escalation's current level this many hours before its deadline.
 BRM_ESCALATION_REMIND_BEFORE_HOURS = env.int("BRM_ESCALATION_REMIND_BEFORE_HOURS", default=2)
 # Agreements whose next review falls within this many days get a review action.

@@ -12,8 +12,10 @@ Celery tasks (tasks.py) and `manage.py run_job <name>` call these; `now` is for 
 
 import datetime
 import logging
+import re
 import secrets
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -21,19 +23,19 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.html import escape
 
 from customers.models import BusinessUnit, Contact
 from integrations.events import EventType, emit
 from services.models import Agreement, Service, Subscription
 
 from . import notifications, rules, services
-from .mail import email_enqueue, email_enqueue_many, email_send_many
+from .mail import email_enqueue, email_enqueue_many, email_render, email_send_many
 from .models import (
     DigestItem,
     Escalation,
     FollowUpAction,
     NotificationKind,
-    OutgoingEmail,
     SurveyCampaign,
     SurveyInvitation,
     SurveyResponse,
@@ -194,8 +196,9 @@ def _survey_campaign_mark_open(campaign_id: int) -> None:
 def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
     """E-mail a chunk of invitations. First, in one transaction, claim those still pending
     (locked, skipping any a parallel sender holds) and write their e-mails to the outbox;
-    then send this chunk's outbox rows that are still pending, one commit each. Run again
-    after a crash it sends what the first run left pending. Returns e-mails sent."""
+    then send this chunk's outbox rows that are still pending, a commit per batch of
+    mail.SEND_BATCH. Run again after a crash it sends what the first run left pending.
+    Returns e-mails sent."""
     with transaction.atomic():
         invitations = list(
             SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",))
@@ -203,6 +206,7 @@ def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
             .select_related("contact", "unit", "campaign")
         )
         now = timezone.now()
+        bodies = _survey_invitation_bodies(invitations)
         email_enqueue_many(
             messages=[
                 {
@@ -210,11 +214,8 @@ def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
                     "to": [invitation.contact.email],
                     "subject": f"How is IT doing for {invitation.unit.name}? Two minutes of your time",
                     "template": "survey_invitation",
-                    "context": {
-                        "invitation": invitation,
-                        "contact": invitation.contact,
-                        "campaign": invitation.campaign,
-                    },
+                    "context": _survey_invitation_context(invitation),
+                    "bodies": bodies.get(invitation.pk),
                 }
                 for invitation in invitations
             ]
@@ -223,14 +224,53 @@ def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
             status=SurveyInvitation.Status.SENT, sent_at=now
         )
     keys = [invitation_email_key(campaign_id=campaign_id, invitation_id=pk) for pk in invitation_ids]
-    email_ids = list(
-        OutgoingEmail.objects.filter(key__in=keys, status=OutgoingEmail.Status.PENDING)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    sent = email_send_many(email_ids=email_ids)
+    sent = email_send_many(keys=keys)
     _survey_campaign_mark_open(campaign_id)
     return sent
+
+
+def _survey_invitation_context(invitation: SurveyInvitation) -> dict:
+    return {"invitation": invitation, "contact": invitation.contact, "campaign": invitation.campaign}
+
+
+# Stand-ins for what differs between the invitations of a campaign: letters and digits
+# only, so that HTML escaping leaves them as they are.
+_SLOTS = {"name": "BRMSLOTNAMEq7", "unit": "BRMSLOTUNITq7", "link": "BRMSLOTLINKq7"}
+_SLOT_PATTERN = re.compile("|".join(_SLOTS.values()))
+
+
+def _survey_invitation_bodies(invitations: list[SurveyInvitation]) -> dict[int, tuple[str, str]]:
+    """The invitation e-mail of a chunk rendered once, with stand-ins for the greeting name,
+    the unit and the link, filled in per invitation (escaped in the HTML part): rendering
+    the templates for each was a third of a dispatch's time. Checked against a full
+    rendering of the first invitation: if the templates come to use anything else, the
+    result differs and each invitation is rendered in full (an empty answer)."""
+    if not invitations:
+        return {}
+    first = invitations[0]
+    stand_in = {
+        "invitation": SimpleNamespace(unit=SimpleNamespace(name=_SLOTS["unit"]), link=_SLOTS["link"]),
+        "contact": SimpleNamespace(first_name=_SLOTS["name"], full_name=_SLOTS["name"]),
+        "campaign": first.campaign,
+    }
+    text, html = email_render(template="survey_invitation", context=stand_in)
+
+    def filled(invitation: SurveyInvitation) -> tuple[str, str]:
+        contact = invitation.contact
+        values = {  # `name`: the templates' `first_name|default:full_name`
+            _SLOTS["name"]: contact.first_name or contact.full_name,
+            _SLOTS["unit"]: invitation.unit.name,
+            _SLOTS["link"]: invitation.link,
+        }
+        return (
+            _SLOT_PATTERN.sub(lambda match: values[match.group()], text),
+            _SLOT_PATTERN.sub(lambda match: escape(values[match.group()]), html),
+        )
+
+    if filled(first) != email_render(template="survey_invitation", context=_survey_invitation_context(first)):
+        log.warning("The survey invitation templates use more than the stand-ins: rendered in full.")
+        return {}
+    return {invitation.pk: filled(invitation) for invitation in invitations}
 
 
 # --- 2. Survey reminders and closing ------------------------------------------------------

@@ -12,10 +12,15 @@ that chose the daily digest gets a `DigestItem` instead (the digest job sends th
 
 import hashlib
 import logging
+from email.generator import BytesGenerator
+from email.policy import Compat32
+from io import BytesIO
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
+from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -30,23 +35,39 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def _prepare(
-    *, key: str, to: list[str], subject: str, template: str, context: dict, wanted: dict | None = None
-) -> tuple[OutgoingEmail, list[DigestItem]] | None:
-    """Render one e-mail and apply its recipients' notification preferences: the row keeps
-    the addresses that want it now, records the others and why in `withheld`, and comes
-    with a digest item (not yet saved) for each address that wants it in the digest. A row
-    left with no address is SKIPPED: kept, so its key still makes a second run a no-op."""
-    to = sorted({address for address in to if address})
-    if not to:
-        return None
-    kind = notifications.kind_of_template(template)
+def email_render(*, template: str, context: dict) -> tuple[str, str]:
+    """The text and HTML bodies of an e-mail (`emails/<template>.txt` and `.html`, the HTML
+    part optional)."""
     context = {**context, "base_url": settings.BRM_BASE_URL}
     body_text = render_to_string(f"emails/{template}.txt", context)
     try:
         body_html = render_to_string(f"emails/{template}.html", context)
     except TemplateDoesNotExist:  # the HTML part is optional
         body_html = ""
+    return body_text, body_html
+
+
+def _prepare(
+    *,
+    key: str,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    wanted: dict | None = None,
+    bodies: tuple[str, str] | None = None,
+) -> tuple[OutgoingEmail, list[DigestItem]] | None:
+    """Render one e-mail and apply its recipients' notification preferences: the row keeps
+    the addresses that want it now, records the others and why in `withheld`, and comes
+    with a digest item (not yet saved) for each address that wants it in the digest. A row
+    left with no address is SKIPPED: kept, so its key still makes a second run a no-op.
+    `bodies`: the text and HTML rendered already (a batch renders a template once)."""
+    to = sorted({address for address in to if address})
+    if not to:
+        return None
+    kind = notifications.kind_of_template(template)
+    context = {**context, "base_url": settings.BRM_BASE_URL}
+    body_text, body_html = bodies or email_render(template=template, context=context)
     if wanted is None:  # a batch passes what its recipients want, looked up once for all
         wanted = notifications.deliveries_for_many(requests=[(kind, to)])
     now_to, withheld, held = [], {}, []
@@ -118,7 +139,8 @@ def email_enqueue(
 
 def email_enqueue_many(*, messages: list[dict]) -> int:
     """Queue many e-mails in few INSERTs (a campaign's invitations), each a dict of the
-    arguments of `email_enqueue`; keys already queued are skipped. Nothing is sent: the
+    arguments of `email_enqueue` (and optionally "bodies", its text and HTML rendered
+    already: see `email_render`); keys already queued are skipped. Nothing is sent: the
     caller sends the rows (or the flush job does). Returns how many rows were new.
     Preferences are honoured as in `email_enqueue`."""
     keys = [message["key"][:200] for message in messages]
@@ -132,6 +154,7 @@ def email_enqueue_many(*, messages: list[dict]) -> int:
         prepared = _prepare(
             **{name: message[name] for name in ("key", "to", "subject", "template", "context")},
             wanted=wanted,
+            bodies=message.get("bodies"),
         )
         if prepared is None:
             continue
@@ -190,85 +213,192 @@ def _enqueue_send(email_id: int) -> None:
         log.warning("Broker unavailable; e-mail %s stays pending for the next flush.", email_id)
 
 
+# What a sender reads of a row before claiming it: the content never changes once queued.
+_CONTENT_FIELDS = ("pk", "key", "to", "subject", "body_text", "body_html")
+
+# Rows claimed, handed over and committed together. A crash after the mail server took
+# some of them and before the commit sends those again (same Message-IDs): at most this
+# many, and the messages are generated beforehand, so that window is only the hand-over.
+SEND_BATCH = 20
+
+
 def email_send(*, email_id: int, mail_connection=None) -> bool:
     """Send one queued e-mail unless it is sent already or being sent. True if this call
-    sent it.
+    sent it. `mail_connection`: an open e-mail backend connection to reuse (one SMTP
+    session for a batch); by default the message opens its own."""
+    email = OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.PENDING)
+    emails = list(email.only(*_CONTENT_FIELDS))
+    return bool(emails) and _email_send_batch(emails, mail_connection) == 1
 
-    The row stays locked while the mail server takes the message: a parallel sender skips
-    it, and a worker killed before the commit leaves it pending for the next try, so a
-    message is never lost. The row is marked sent *before* the hand-over, so that after
-    the server has the message only the commit remains, made without waiting for the disk
-    (see below): a kill inside that fraction of a millisecond is the one case where a
-    message goes out twice, with the same Message-ID, which lets the receiver drop it.
-    `mail_connection`: an open e-mail backend connection to reuse (one SMTP session for
-    a batch); by default the message opens its own.
-    """
-    with transaction.atomic():
-        email = _email_claim(email_id)
-        if email is None:
-            return False
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=email.to,
-            headers={"Message-ID": email_message_id(email.key)},
-            connection=mail_connection,
+
+def email_send_many(*, email_ids: list[int] | None = None, keys: list[str] | None = None) -> int:
+    """Send the rows given by id or by key that are still pending, over one mail server
+    connection. Their content is read in one query; they are claimed, handed over and
+    marked sent SEND_BATCH at a time. Returns how many this call sent."""
+    if not email_ids and not keys:
+        return 0
+    rows = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING)
+    if email_ids:
+        rows = rows.filter(pk__in=email_ids)
+    if keys:
+        rows = rows.filter(key__in=keys)
+    emails = list(rows.order_by("pk").only(*_CONTENT_FIELDS))
+    if not emails:
+        return 0
+    with get_connection() as mail_connection:
+        return sum(
+            _email_send_batch(emails[start : start + SEND_BATCH], mail_connection)
+            for start in range(0, len(emails), SEND_BATCH)
         )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        attempts = email.attempts
-        try:
-            message.send()
-        except Exception as exc:  # noqa: BLE001 - the mail server's fault: recorded, retried
-            failed = attempts >= MAX_ATTEMPTS
-            OutgoingEmail.objects.filter(pk=email.pk).update(
-                status=OutgoingEmail.Status.FAILED if failed else OutgoingEmail.Status.PENDING,
-                sent_at=None,
-                last_error=str(exc)[:2000],
-            )
-            log.warning("Sending e-mail %s failed (attempt %s): %s", email_id, attempts, exc)
-            return False
-    return True
 
 
-# Lock (skipping a row another sender holds), check pending and mark sent in one round trip;
-# the commit after the hand-over need not wait for the WAL flush: should the database
-# itself crash in the next moments, the row reverts to pending and is sent again (a
-# duplicate, never a loss); a dead worker is covered either way.
+class _QuickFolding(Compat32):
+    """The standard library's folding of headers (the `compat32` policy Django's messages
+    use), with a shortcut: a header of printable ASCII that fits on one line is written as
+    it is, which is what the full algorithm makes of it too, at a fraction of the cost (it
+    was a third of the time of generating a message)."""
+
+    def _fold(self, name, value, sanitize):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and value.isprintable()
+            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+_QUICK_FOLDING = _QuickFolding()
+
+
+class _QuickGenerator(BytesGenerator):
+    """The standard generator, except that it checks a fresh multipart boundary against
+    the parts with a substring test instead of compiling a regular expression for each
+    message (the other third of the time). Absent as a substring, it is absent as a line."""
+
+    @classmethod
+    def _make_boundary(cls, text=None):
+        boundary = super()._make_boundary()
+        if text is None:
+            return boundary
+        candidate, counter = boundary, 0
+        while _as_type_of(text, f"--{candidate}") in text:
+            candidate = f"{boundary}.{counter}"
+            counter += 1
+        return candidate
+
+
+def _as_type_of(text, value: str):
+    return value.encode("ascii") if isinstance(text, bytes) else value
+
+
+class _PreparedEmail(EmailMultiAlternatives):
+    """An e-mail whose MIME text is generated once, before its row is claimed: the claim
+    then lasts only as long as the hand-over. (The backends ask `message()` for the MIME
+    object and that for its bytes; both are answered from what was generated here.)"""
+
+    def prepare(self, linesep: str) -> None:
+        mime = super().message()
+        out = BytesIO()
+        _QuickGenerator(out, mangle_from_=False, policy=_QUICK_FOLDING).flatten(mime, linesep=linesep)
+        generated = {linesep: out.getvalue()}
+        generate = mime.as_bytes
+
+        def as_bytes(unixfrom=False, linesep="\n"):
+            if unixfrom or linesep not in generated:
+                return generate(unixfrom=unixfrom, linesep=linesep)
+            return generated[linesep]
+
+        mime.as_bytes = as_bytes
+        self._prepared = mime
+
+    def message(self):
+        prepared = getattr(self, "_prepared", None)
+        return prepared if prepared is not None else super().message()
+
+
+def _prepared_message(email: OutgoingEmail, mail_connection, linesep: str) -> _PreparedEmail:
+    message = _PreparedEmail(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=email.to,
+        headers={"Message-ID": email_message_id(email.key)},
+        connection=mail_connection,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    message.prepare(linesep)
+    return message
+
+
+def _email_send_batch(emails: list[OutgoingEmail], mail_connection) -> int:
+    """Claim the rows (read beforehand: their content) still pending and hand them to the
+    mail server, in one transaction. Returns how many were sent.
+
+    The claimed rows stay locked while the mail server takes the messages: a parallel
+    sender skips them, and a worker killed before the commit leaves them pending for the
+    next try, so a message is never lost. The rows are marked sent *before* the hand-over,
+    so that after the server has the messages only the commit remains, made without
+    waiting for the disk (see below): a kill between the first acceptance and that commit
+    is the one case where messages go out twice (at most the batch), with the same
+    Message-IDs, which lets the receiver drop the copies. A message the server refuses
+    is recorded on its row and retried later; the others of the batch are sent."""
+    mail_connection = mail_connection or get_connection()  # opened by the first send if need be
+    linesep = "\r\n" if isinstance(mail_connection, SMTPBackend) else "\n"
+    messages = {email.pk: _prepared_message(email, mail_connection, linesep) for email in emails}
+    sent = 0
+    with transaction.atomic():
+        for pk, attempts in _email_claim([email.pk for email in emails]):
+            try:
+                messages[pk].send()
+            except Exception as exc:  # noqa: BLE001 - the mail server's fault: recorded, retried
+                failed = attempts >= MAX_ATTEMPTS
+                OutgoingEmail.objects.filter(pk=pk).update(
+                    status=OutgoingEmail.Status.FAILED if failed else OutgoingEmail.Status.PENDING,
+                    sent_at=None,
+                    last_error=str(exc)[:2000],
+                )
+                log.warning("Sending e-mail %s failed (attempt %s): %s", pk, attempts, exc)
+                continue
+            sent += 1
+    return sent
+
+
+# Lock the rows (skipping any another sender holds), check pending and mark sent in one
+# round trip; the commit after the hand-over need not wait for the WAL flush: should the
+# database itself crash in the next moments, the rows revert to pending and are sent again
+# (duplicates, never a loss); a dead worker is covered either way.
 # The table name comes from the model; the values are parameters.
 _CLAIM_SQL = f"""
 SET LOCAL synchronous_commit TO OFF;
 UPDATE {OutgoingEmail._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, last_error = ''
-WHERE id = (SELECT id FROM {OutgoingEmail._meta.db_table} WHERE id = %s AND status = %s FOR UPDATE SKIP LOCKED)
-RETURNING *
+WHERE id IN (
+    SELECT id FROM {OutgoingEmail._meta.db_table} WHERE id = ANY(%s) AND status = %s FOR UPDATE SKIP LOCKED
+)
+RETURNING id, attempts
 """  # noqa: S608  # nosec B608 - only the model's own table name is formatted in; values are parameters
 
 
-def _email_claim(email_id: int) -> OutgoingEmail | None:
-    """Inside the caller's transaction: the row, locked and marked sent, if it was pending."""
+def _email_claim(email_ids: list[int]) -> list[tuple[int, int]]:
+    """Inside the caller's transaction: lock the rows still pending and mark them sent;
+    returns (id, attempts with this one) of each, in id order."""
     sent, pending = OutgoingEmail.Status.SENT, OutgoingEmail.Status.PENDING
     if connection.vendor == "postgresql":
-        return next(
-            iter(OutgoingEmail.objects.raw(_CLAIM_SQL, [sent, timezone.now(), email_id, pending])), None
-        )
-    email = OutgoingEmail.objects.select_for_update().filter(pk=email_id, status=pending).first()
-    if email is not None:
-        email.attempts += 1
-        OutgoingEmail.objects.filter(pk=email.pk).update(
-            status=sent, sent_at=timezone.now(), attempts=email.attempts, last_error=""
-        )
-    return email
-
-
-def email_send_many(*, email_ids: list[int]) -> int:
-    """Send the given rows that are still pending, one transaction each (a crash loses at
-    most the row in hand, which stays pending), over one mail server connection. Returns
-    how many this call sent."""
-    if not email_ids:
-        return 0
-    with get_connection() as mail_connection:
-        return sum(email_send(email_id=pk, mail_connection=mail_connection) for pk in email_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_SQL, [sent, timezone.now(), list(email_ids), pending])
+            return sorted(cursor.fetchall())
+    claimed = list(
+        OutgoingEmail.objects.select_for_update()
+        .filter(pk__in=email_ids, status=pending)
+        .order_by("pk")
+        .values_list("pk", "attempts")
+    )
+    OutgoingEmail.objects.filter(pk__in=[pk for pk, _ in claimed]).update(
+        status=sent, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+    )
+    return [(pk, attempts + 1) for pk, attempts in claimed]
 
 
 def email_flush_pending(*, limit: int = 500) -> int:
