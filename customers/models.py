@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Length, Substr
+from django.db.models.functions import Concat, Length, Lower, Substr
 from simple_history.models import HistoricalRecords
 
 
@@ -240,6 +240,8 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["unit", "role"]),
             models.Index(fields=["email"]),
+            # Whose preferences apply to an address: the outbox matches addresses case-blind.
+            models.Index(Lower("email"), name="contact_email_lower_idx"),
             models.Index(fields=["user"]),
         ]
 
