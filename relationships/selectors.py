@@ -63,7 +63,8 @@ def satisfaction_trend(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> dict:
         responses = responses.filter(unit__in=units)
     rows = list(
         responses.values("campaign_id", "campaign__name", "campaign__opens_at")
-        .annotate(avg=Avg("overall_satisfaction", output_field=FloatField()), count=Count("pk"))
+        # COUNT(*), not COUNT(id): the sums come from the index alone (response_unit_campaign_sat).
+        .annotate(avg=Avg("overall_satisfaction", output_field=FloatField()), count=Count("*"))
         .order_by("-campaign__opens_at")[:campaigns]
     )
     rows.reverse()

@@ -3,6 +3,7 @@ redirects, and lists whose columns serve both the table and the export."""
 
 import datetime
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,8 +11,11 @@ from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 
+from brm import freshness
 from brm.domain import DomainError
 from brm.exporting import export_rows
 from customers.models import BusinessUnit
@@ -32,6 +36,18 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def cached_fragment(parts: tuple, template_name: str, context: Callable[[], dict]) -> SafeString:
+    """`template_name` rendered once per data generation and minute for `parts` (who sees
+    it and what it shows); `context()` runs only when the cache misses. The minute keeps
+    relative times ("3 hours left", "overdue") right to the minute. Rendered without the
+    request, so no CSRF token and no messages can end up in the shared cache."""
+    minute = int(time.time() // 60)
+    html = freshness.cached(
+        ("fragment", template_name, minute, *parts), lambda: str(render_to_string(template_name, context()))
+    )
+    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
 
 
 def next_url(request, default: str) -> str:
