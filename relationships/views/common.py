@@ -38,16 +38,26 @@ def staff_required(view):
     return wrapped
 
 
-def cached_fragment(parts: tuple, template_name: str, context: Callable[[], dict]) -> SafeString:
-    """`template_name` rendered once per data generation and minute for `parts` (who sees
-    it and what it shows); `context()` runs only when the cache misses. The minute keeps
-    relative times ("3 hours left", "overdue") right to the minute. Rendered without the
-    request, so no CSRF token and no messages can end up in the shared cache."""
+def cached_fragments(parts: tuple, templates: dict[str, str], context: Callable[[], dict]) -> dict:
+    """Each of `templates` ({name: template}) rendered with `context()`, once per data
+    generation and minute for `parts` (who sees them and what they show), in one cache
+    entry. `context()` runs only when the cache misses. The minute keeps relative times
+    ("3 hours left", "overdue") right to the minute. Rendered without the request, so no
+    CSRF token and no messages can end up in the shared cache."""
     minute = int(time.time() // 60)
-    html = freshness.cached(
-        ("fragment", template_name, minute, *parts), lambda: str(render_to_string(template_name, context()))
-    )
-    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
+
+    def render_all():
+        values = context()
+        return {name: str(render_to_string(template, values)) for name, template in templates.items()}
+
+    html = freshness.cached(("fragments", minute, tuple(templates.items()), *parts), render_all)
+    # Our own templates' output, escaped when it was rendered.
+    return {name: mark_safe(value) for name, value in html.items()}  # noqa: S308
+
+
+def cached_fragment(parts: tuple, template_name: str, context: Callable[[], dict]) -> SafeString:
+    """One template, as cached_fragments."""
+    return cached_fragments(parts, {"html": template_name}, context)["html"]
 
 
 def next_url(request, default: str) -> str:
