@@ -375,7 +375,9 @@ class SurveyResponse(models.Model):
             # The dashboard's satisfaction trend of a portfolio: an index-only probe per
             # unit instead of a scan of every answer.
             models.Index(
-                fields=["unit", "campaign"], include=["overall_satisfaction"], name="response_unit_campaign_sat"
+                fields=["unit", "campaign"],
+                include=["overall_satisfaction"],
+                name="response_unit_campaign_sat",
             ),
         ]
 
