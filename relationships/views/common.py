@@ -38,13 +38,17 @@ def staff_required(view):
     return wrapped
 
 
+def current_minute() -> int:
+    return int(time.time() // 60)
+
+
 def cached_fragments(parts: tuple, templates: dict[str, str], context: Callable[[], dict]) -> dict:
     """Each of `templates` ({name: template}) rendered with `context()`, once per data
     generation and minute for `parts` (who sees them and what they show), in one cache
     entry. `context()` runs only when the cache misses. The minute keeps relative times
     ("3 hours left", "overdue") right to the minute. Rendered without the request, so no
     CSRF token and no messages can end up in the shared cache."""
-    minute = int(time.time() // 60)
+    minute = current_minute()
 
     def render_all():
         values = context()
