@@ -31,4 +31,5 @@ def unit_is_visible_to(*, user, unit: BusinessUnit) -> bool:
 def unit_is_editable_by(*, user, unit: BusinessUnit) -> bool:
     if not user.is_authenticated or not user.is_staff:
         return False
-    return user.has_perm("customers.manage_all_units") or unit.relationship_manager_id == user.pk
+    # The manager's own unit first: it needs no permission queries.
+    return unit.relationship_manager_id == user.pk or user.has_perm("customers.manage_all_units")

@@ -11,7 +11,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
+from brm import freshness
 from brm.domain import DomainError
 from brm.exporting import export_rows
 from brm.history import history_section
@@ -19,6 +21,7 @@ from relationships import selectors as relationship_selectors
 from relationships.forms import InteractionForm
 from relationships.health import health_scores
 from relationships.views import form_error_from, staff_required
+from relationships.views.common import cached_fragments
 
 from . import services
 from .forms import ContactFilter, ContactForm, ObjectiveForm, UnitFilter, UnitForm
@@ -116,23 +119,49 @@ def _unit_or_404(pk) -> BusinessUnit:
     return get_object_or_404(BusinessUnit.objects.select_related("parent", "relationship_manager"), pk=pk)
 
 
+UNIT_PAGE_PARTS = {
+    name: f"customers/unit_page/{name}.html" for name in ("head", "services", "activity", "side", "history")
+}
+
+
 @staff_required
 def unit_detail(request, pk):
-    """The 360° view. A constant number of queries, whatever the size of the subtree."""
-    unit = _unit_or_404(pk)
-    overview = relationship_selectors.unit_overview(unit=unit)
+    """The 360° view. A constant number of queries, whatever the size of the subtree; once
+    rendered, the page's parts come from the cache until the next write (brm.freshness)."""
+    unit = freshness.cached(("unit", pk), lambda: _unit_or_404(pk))
     editable = unit_is_editable_by(user=request.user, unit=unit)
-    form = InteractionForm(unit=unit, user=request.user) if editable else None
+    today = timezone.localdate().isoformat()
+
+    templates = dict(UNIT_PAGE_PARTS)
+    if editable:
+        # The empty quick-log form's fields (owner list, contacts, now as the default
+        # time); the CSRF token around them is rendered on every request.
+        templates["quick_log_fields"] = "relationships/_quick_log_fields.html"
+
+    def context():
+        # The figures are shared by everyone who opens the unit; the parts are per person
+        # because the form's owner defaults to them.
+        overview = freshness.cached(
+            ("unit-overview", unit.pk, today), lambda: relationship_selectors.unit_overview(unit=unit)
+        )
+        return {
+            "o": overview,
+            "unit": unit,
+            "editable": editable,
+            "attainment_chart": _attainment_chart(overview),
+            "history": history_section(unit, viewer=request.user),
+            "form": InteractionForm(unit=unit, user=request.user) if editable else None,
+        }
+
+    parts = cached_fragments(("unit-page", unit.pk, request.user.pk, editable, today), templates, context)
     return render(
         request,
         "customers/unit_detail.html",
         {
-            "o": overview,
             "unit": unit,
             "editable": editable,
-            "form": form,
-            "attainment_chart": _attainment_chart(overview),
-            "history": history_section(unit, viewer=request.user),
+            "parts": parts,
+            "fields": parts.get("quick_log_fields"),
             "nav": "units",
         },
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, FloatField, Prefetch, Q
+from django.db.models import Avg, Count, FloatField, Prefetch, Q, Window
 from django.utils import timezone
 
 from customers import roles
@@ -36,6 +36,10 @@ REVIEW_HORIZON_DAYS = 60
 ATTAINMENT_MONTHS = 6
 TREND_CAMPAIGNS = 8
 TIMELINE_LENGTH = 25
+# A roll-up of a large subtree shows the first services and agreements, and how many more:
+# the company's page once listed every subscription of the organisation (megabytes).
+SUBSCRIPTIONS_SHOWN = 40
+AGREEMENTS_SHOWN = 20
 PORTFOLIO_SHOWN = 25
 
 
@@ -63,7 +67,8 @@ def satisfaction_trend(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> dict:
         responses = responses.filter(unit__in=units)
     rows = list(
         responses.values("campaign_id", "campaign__name", "campaign__opens_at")
-        .annotate(avg=Avg("overall_satisfaction", output_field=FloatField()), count=Count("pk"))
+        # COUNT(*), not COUNT(id): the sums come from the index alone (response_unit_campaign_sat).
+        .annotate(avg=Avg("overall_satisfaction", output_field=FloatField()), count=Count("*"))
         .order_by("-campaign__opens_at")[:campaigns]
     )
     rows.reverse()
@@ -178,6 +183,8 @@ class UnitOverview:
     escalations: list
     survey: dict
     is_rollup: bool
+    subscriptions_hidden: int = 0
+    agreements_hidden: int = 0
 
 
 def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> UnitOverview:
@@ -197,12 +204,16 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
         by_role[contact.role].append(contact)
 
     months = _month_starts(today, ATTAINMENT_MONTHS)
+    # The total comes with the rows (a window over the whole result, counted before the
+    # LIMIT): one query whatever the size of the subtree.
     subscriptions = list(
         Subscription.objects.filter(in_subtree)
         .exclude(status=Subscription.Status.ENDED)
         .select_related("service", "unit", "agreement")
-        .order_by("service__name", "unit__name")
+        .annotate(total=Window(Count("pk")))
+        .order_by("service__name", "unit__name", "pk")[:SUBSCRIPTIONS_SHOWN]
     )
+    subscription_count = subscriptions[0].total if subscriptions else 0
     attainment = attainment_by_subscription(subscriptions=subscriptions, since=months[0])
     for subscription in subscriptions:
         rows = attainment.get(subscription.pk, [])
@@ -251,6 +262,12 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
             ],
         },
     }
+    agreements = list(
+        Agreement.objects.filter(in_subtree)
+        .select_related("unit")
+        .annotate(total=Window(Count("pk")))
+        .order_by("next_review_on", "pk")[:AGREEMENTS_SHOWN]
+    )
     return UnitOverview(
         unit=unit,
         ancestors=list(unit.ancestors()),
@@ -262,9 +279,7 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
         objectives=list(BusinessObjective.objects.filter(unit=unit).order_by("status", "target_date")),
         subscriptions=subscriptions,
         months=months,
-        agreements=list(
-            Agreement.objects.filter(in_subtree).select_related("unit").order_by("next_review_on")
-        ),
+        agreements=agreements,
         timeline=timeline,
         requirements=list(
             Requirement.objects.filter(in_subtree)
@@ -277,6 +292,8 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
         escalations=escalations,
         survey=survey,
         is_rollup=subtree_size > 1,
+        subscriptions_hidden=subscription_count - len(subscriptions),
+        agreements_hidden=(agreements[0].total - len(agreements)) if agreements else 0,
     )
 
 

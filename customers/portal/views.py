@@ -15,10 +15,12 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from brm import freshness
 from brm.domain import DomainError, DomainPermissionError
 from brm.history import history_section
 from brm.throttling import SurveyLinkThrottle, throttle
@@ -45,6 +47,7 @@ from relationships.services import (
     survey_invitation_state,
     survey_response_submit,
 )
+from relationships.views.common import cached_fragment
 from relationships.views.notifications import preferences_page
 from services.models import Agreement, Service, Subscription
 from services.services import agreement_sign, subscription_order
@@ -75,7 +78,10 @@ def portal_view(view):
                 "so you are in the staff workspace.",
             )
             return redirect("home")
-        contacts = selectors.portal_contacts(user=request.user)
+        # The same until the next write (contacts and logins are domain tables).
+        contacts = freshness.cached(
+            ("portal-contacts", request.user.pk), lambda: selectors.portal_contacts(user=request.user)
+        )
         if not contacts:
             return render(request, "portal/no_access.html", status=403)
         request.portal_contacts = contacts
@@ -96,7 +102,14 @@ def _units(request):
 
 @portal_view
 def home(request):
-    return render(request, "portal/home.html", {**selectors.portal_home(user=request.user), "nav": "home"})
+    user = request.user
+    # Keyed by the person: what the home shows depends on their own contacts and units.
+    body = cached_fragment(
+        ("portal-home", user.pk, timezone.localdate().isoformat()),
+        "portal/_home_body.html",
+        lambda: {**selectors.portal_home(user=user), "user": user},
+    )
+    return render(request, "portal/home.html", {"body": body, "nav": "home"})
 
 
 # --- Requirements ----------------------------------------------------------------------
@@ -543,9 +556,32 @@ def agreement_sign_view(request, pk):
 # --- Surveys ---------------------------------------------------------------------------
 
 
+def _survey_subscriptions(unit_id: int) -> list:
+    """The services a unit's answer rates: the same for every invitation of the unit, so
+    read once per data generation."""
+    return freshness.cached(
+        ("survey-subscriptions", unit_id),
+        lambda: list(
+            Subscription.objects.active()
+            .filter(unit_id=unit_id)
+            .select_related("service")
+            .order_by("service__name")
+        ),
+    )
+
+
 def _survey_form(invitation, data=None):
-    subscriptions = Subscription.objects.active().filter(unit=invitation.unit).select_related("service")
-    return SurveyForm(data, subscriptions=subscriptions.order_by("service__name"))
+    return SurveyForm(data, subscriptions=_survey_subscriptions(invitation.unit_id))
+
+
+def _survey_questions(invitation):
+    """The empty form's questions, the same for every invitation of the unit: rendered once
+    per data generation and minute (the CSRF token around them is rendered every time)."""
+    return cached_fragment(
+        ("survey-questions", invitation.unit_id),
+        "survey/_questions.html",
+        lambda: {"form": _survey_form(invitation)},
+    )
 
 
 def _survey_submit(invitation, form) -> bool:
@@ -606,10 +642,14 @@ def public_survey(request, token):
     links. A used, expired or unknown link gets one and the same answer, after the same
     work (the hash and the one lookup are done for any token), so neither the page nor its
     timing tells a guesser which links are real. Requests are limited per client address."""
-    invitation = (
-        SurveyInvitation.objects.select_related("campaign", "unit", "contact")
-        .filter(token_hash=hash_survey_token(token))
-        .first()
+    # The hash is unique: no ORDER BY (first() would sort) for the one row there can be.
+    invitation = next(
+        iter(
+            SurveyInvitation.objects.select_related("campaign", "unit", "contact")
+            .filter(token_hash=hash_survey_token(token))
+            .order_by()[:1]
+        ),
+        None,
     )
     if survey_invitation_state(invitation) != "open":
         return _survey_closed(request)
@@ -622,10 +662,16 @@ def public_survey(request, token):
         if survey_invitation_state(refreshed) != "open":  # answered meanwhile in another tab
             return _survey_closed(request)
         status = 400
+        questions = None
     else:
-        form = _survey_form(invitation)
+        form, questions = None, _survey_questions(invitation)
         status = 200
-    response = render(request, "survey/answer.html", {"form": form, "invitation": invitation}, status=status)
+    response = render(
+        request,
+        "survey/answer.html",
+        {"form": form, "questions": questions, "invitation": invitation},
+        status=status,
+    )
     response["Referrer-Policy"] = "same-origin"  # the token never leaves in a Referer; Origin stays for CSRF
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -2,12 +2,14 @@
 
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
+from brm import freshness
 from brm.search import search as search_everything
 from customers import roles
 
 from .. import selectors
-from .common import staff_required
+from .common import cached_fragment, staff_required
 
 # --- Dashboard and search -----------------------------------------------------------------
 
@@ -22,18 +24,25 @@ def dashboard(request):
             manager_id = int(request.GET.get("rm") or 0) or None
         except ValueError:
             manager_id = None
-    data = selectors.dashboard_for(user=user, manager_id=manager_id)
-    return render(
-        request,
-        "relationships/dashboard.html",
-        {
+    today = timezone.localdate()
+    scope = ("dashboard", user.pk, whole, manager_id, today.isoformat())
+
+    def context():
+        # The figures are read once per data generation; the HTML once per minute too.
+        data = freshness.cached(
+            scope, lambda: selectors.dashboard_for(user=user, manager_id=manager_id, today=today)
+        )
+        return {
             **data,
-            "nav": "dashboard",
+            "now": timezone.now(),
+            "user": user,
             "whole_organisation": whole,
             "managers": list(selectors.relationship_managers()) if whole else [],
             "manager_id": manager_id,
-        },
-    )
+        }
+
+    body = cached_fragment(scope, "relationships/_dashboard_body.html", context)
+    return render(request, "relationships/dashboard.html", {"body": body, "nav": "dashboard"})
 
 
 SEARCH_LINKS = {

@@ -340,3 +340,20 @@ def test_every_page_of_the_demo_data_opens(client):
             assert response.status_code == 200, unit
         for contact in Contact.objects.all()[:20]:
             assert client.get(reverse("customers:contact-detail", args=[contact.pk])).status_code == 200
+
+
+def test_a_large_roll_up_shows_the_first_services_and_agreements_and_counts_the_rest(
+    rm_client, rm, division, monkeypatch
+):
+    from relationships import selectors
+    from tests.services.factories import AgreementFactory, SubscriptionFactory
+
+    monkeypatch.setattr(selectors, "SUBSCRIPTIONS_SHOWN", 2)
+    monkeypatch.setattr(selectors, "AGREEMENTS_SHOWN", 1)
+    for _ in range(3):
+        unit = BusinessUnitFactory(parent=division, relationship_manager=rm)
+        SubscriptionFactory(unit=unit)
+        AgreementFactory(unit=unit)
+    html = rm_client.get(reverse("customers:unit-detail", args=[division.pk])).content.decode()
+    assert "And 1 more service in use below Finance" in html
+    assert "And 2 more agreements below Finance" in html

@@ -1,0 +1,79 @@
+"""The portal home and the survey link with cached reads on (brm.freshness): one person's
+cached page never reaches another, and a committed write shows on the next visit.
+
+transaction=True: the data generation moves when a write commits, which a test inside
+one transaction never does.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from relationships.models import Requirement
+from tests.portal.conftest import subscribe
+from tests.relationships.factories import RequirementFactory, SurveyInvitationFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _read_cache_on(settings, monkeypatch):
+    settings.BRM_READ_CACHE = True
+    # Fragments are also keyed by the minute: a test must not straddle two.
+    monkeypatch.setattr("relationships.views.common.current_minute", lambda: 0)
+
+
+def test_a_contacts_cached_home_never_reaches_another_contact(
+    client, world_a, world_b, purchaser_a, contact_b
+):
+    client.force_login(purchaser_a.user)
+    mine = client.get("/portal/").content.decode()
+    assert "A-secret escalation" in mine and "Hello Piet" in mine
+    client.force_login(contact_b.user)
+    theirs = client.get("/portal/").content.decode()
+    assert "Hello Bea" in theirs and "B escalation" in theirs
+    assert "A-secret" not in theirs and "A service" not in theirs
+
+
+def test_portal_home_is_served_from_the_cache_until_a_write_commits(
+    client, world_a, purchaser_a, django_assert_max_num_queries
+):
+    client.force_login(purchaser_a.user)
+    assert "Replace the scanners" not in client.get("/portal/").content.decode()
+    with django_assert_max_num_queries(2):  # the session and the user
+        assert client.get("/portal/").status_code == 200
+
+    RequirementFactory(
+        unit=purchaser_a.unit,
+        title="Replace the scanners",
+        prepared_by=purchaser_a,
+        status=Requirement.Status.DRAFT,
+    )
+
+    assert "Replace the scanners" in client.get("/portal/").content.decode()
+
+
+def test_a_contact_who_loses_access_is_not_served_the_cached_home(client, world_a, purchaser_a):
+    client.force_login(purchaser_a.user)
+    assert client.get("/portal/").status_code == 200
+    purchaser_a.is_active = False
+    purchaser_a.save()
+    assert client.get("/portal/").status_code == 403
+
+
+def test_survey_questions_are_cached_per_unit_with_a_fresh_csrf_token(client, purchaser_a, contact_b, unit_a):
+    subscribe(unit_a, name="Invoice scanning")
+    mine = SurveyInvitationFactory(contact=purchaser_a)
+    other = SurveyInvitationFactory(contact=contact_b)
+    first = client.get(reverse("survey:answer", args=[mine.token])).content.decode()
+    second = client.get(reverse("survey:answer", args=[mine.token])).content.decode()
+    assert "Invoice scanning" in first and "Invoice scanning" in second
+    assert CSRF_INPUT.findall(first) != CSRF_INPUT.findall(second)
+    # Another unit's link shows its own services, not the cached ones of unit A.
+    assert "Invoice scanning" not in client.get(reverse("survey:answer", args=[other.token])).content.decode()
+
+    subscribe(unit_a, name="Payments platform")
+    assert "Payments platform" in client.get(reverse("survey:answer", args=[mine.token])).content.decode()
