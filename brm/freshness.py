@@ -31,10 +31,11 @@ log = logging.getLogger(__name__)
 GENERATION_KEY = "brm:data-generation"
 CACHE_SECONDS = 300
 
-# Tables whose rows the cached reads show (and API tokens, whose lookup is cached). Bookkeeping written on every send or delivery
+# Tables whose rows the cached reads show, and the people, groups, rights and API tokens
+# whose lookups are cached. Bookkeeping written on every send or delivery
 # (the e-mail outbox, digest items, webhook deliveries) and Django's own sessions, tokens
 # and lockouts are not among them: writing those must not empty the cache.
-_DOMAIN_PREFIXES = ('"customers_', '"services_', '"relationships_', '"auth_user"', '"authtoken_token"')
+_DOMAIN_PREFIXES = ('"customers_', '"services_', '"relationships_', '"auth_', '"authtoken_token"')
 _BOOKKEEPING = ('"relationships_outgoingemail"', '"relationships_digestitem"')
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 

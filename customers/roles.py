@@ -6,6 +6,8 @@ administrator puts people in them.
 
 from django.contrib.auth import get_user_model
 
+from brm import freshness
+
 RELATIONSHIP_MANAGERS = "Relationship managers"
 IT_MANAGEMENT = "IT management"
 STEERING_GROUP = "IT steering group"
@@ -53,12 +55,19 @@ def is_steering_member(user) -> bool:
 
 
 def sees_whole_organisation(user) -> bool:
-    """IT management and the steering group look across every portfolio."""
-    return user.is_staff and (
-        user.is_superuser
-        or user.has_perm("customers.manage_all_units")
-        or is_it_manager(user)
-        or is_steering_member(user)
+    """IT management and the steering group look across every portfolio. Asked on every
+    staff page, so kept per data generation (a change of groups or rights retires it,
+    brm/freshness.py)."""
+    if not user.is_staff:
+        return False
+    return freshness.cached(
+        ("sees-whole-organisation", user.pk),
+        lambda: (
+            user.is_superuser
+            or user.has_perm("customers.manage_all_units")
+            or is_it_manager(user)
+            or is_steering_member(user)
+        ),
     )
 
 

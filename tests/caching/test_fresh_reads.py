@@ -41,7 +41,9 @@ def token_client():
         ('INSERT INTO "relationships_outgoingemail" ("to") VALUES (%s)', False),
         ('UPDATE "relationships_digestitem" SET "digest_id" = %s', False),
         ('UPDATE "django_session" SET "session_data" = %s', False),
-        ('INSERT INTO "auth_user_groups" ("user_id") VALUES (%s)', False),
+        ('INSERT INTO "auth_user_groups" ("user_id") VALUES (%s)', True),
+        ('DELETE FROM "auth_group_permissions" WHERE "id" = %s', True),
+        ('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)', False),
     ],
 )
 def test_which_statements_are_domain_writes(sql, is_write):
