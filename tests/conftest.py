@@ -146,3 +146,12 @@ def contact_b(unit_b):
         email="bea@acme.example",
         role=Contact.Role.CUSTOMER,
     )
+
+
+@pytest.fixture
+def read_cache_on(settings, monkeypatch):
+    """Cached reads on (brm/freshness.py), as in production with Redis. A test using it
+    needs transaction=True: the data generation moves when a write commits."""
+    settings.BRM_READ_CACHE = True
+    # Page fragments are also keyed by the minute: a test must not straddle two.
+    monkeypatch.setattr("relationships.views.common.current_minute", lambda: 0)

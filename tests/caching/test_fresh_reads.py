@@ -11,12 +11,7 @@ from brm import freshness
 from customers.models import BusinessUnit, Contact
 from relationships.models import OutgoingEmail
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def read_cache_on(settings):
-    settings.BRM_READ_CACHE = True
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("read_cache_on")]
 
 
 @pytest.fixture

@@ -14,16 +14,9 @@ from relationships.models import Requirement
 from tests.portal.conftest import subscribe
 from tests.relationships.factories import RequirementFactory, SurveyInvitationFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("read_cache_on")]
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def _read_cache_on(settings, monkeypatch):
-    settings.BRM_READ_CACHE = True
-    # Fragments are also keyed by the minute: a test must not straddle two.
-    monkeypatch.setattr("relationships.views.common.current_minute", lambda: 0)
 
 
 def test_a_contacts_cached_home_never_reaches_another_contact(

@@ -14,16 +14,9 @@ from django.utils import timezone
 from relationships.models import Interaction
 from tests.relationships.factories import EscalationFactory, InteractionFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("read_cache_on")]
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def _read_cache_on(settings, monkeypatch):
-    settings.BRM_READ_CACHE = True
-    # Fragments are also keyed by the minute: a test must not straddle two.
-    monkeypatch.setattr("relationships.views.common.current_minute", lambda: 0)
 
 
 @pytest.fixture
