@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from customers.models import BusinessUnit, Contact
 
@@ -33,12 +32,16 @@ class FastSelect(forms.Select):
         for group_name, options, _ in widget["optgroups"]:
             rendered = format_html_join(
                 "",
-                '<option value="{}"{}>{}</option>',
+                "{}",
                 (
                     (
-                        option["value"] if option["value"] is not None else "",
-                        mark_safe(" selected") if option["selected"] else "",
-                        option["label"],
+                        format_html(
+                            '<option value="{}" selected>{}</option>'
+                            if option["selected"]
+                            else '<option value="{}">{}</option>',
+                            option["value"] if option["value"] is not None else "",
+                            option["label"],
+                        ),
                     )
                     for option in options
                 ),

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from brm import freshness
 from brm.domain import DomainError
@@ -52,11 +52,11 @@ def cached_fragments(parts: tuple, templates: dict[str, str], context: Callable[
 
     def render_all():
         values = context()
-        return {name: str(render_to_string(template, values)) for name, template in templates.items()}
+        # SafeStrings, kept as such: they pickle with their class, so what comes back from
+        # the cache is still marked as escaped output and nothing needs marking again.
+        return {name: render_to_string(template, values) for name, template in templates.items()}
 
-    html = freshness.cached(("fragments", minute, tuple(templates.items()), *parts), render_all)
-    # Our own templates' output, escaped when it was rendered.
-    return {name: mark_safe(value) for name, value in html.items()}  # noqa: S308
+    return freshness.cached(("fragments", minute, tuple(templates.items()), *parts), render_all)
 
 
 def cached_fragment(parts: tuple, template_name: str, context: Callable[[], dict]) -> SafeString:
