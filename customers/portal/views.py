@@ -642,15 +642,12 @@ def public_survey(request, token):
     links. A used, expired or unknown link gets one and the same answer, after the same
     work (the hash and the one lookup are done for any token), so neither the page nor its
     timing tells a guesser which links are real. Requests are limited per client address."""
-    # The hash is unique: no ORDER BY (first() would sort) for the one row there can be.
-    invitation = next(
-        iter(
-            SurveyInvitation.objects.select_related("campaign", "unit", "contact")
-            .filter(token_hash=hash_survey_token(token))
-            .order_by()[:1]
-        ),
-        None,
-    )
+    try:  # the hash is unique: get(), with no ORDER BY as first() would add
+        invitation = SurveyInvitation.objects.select_related("campaign", "unit", "contact").get(
+            token_hash=hash_survey_token(token)
+        )
+    except SurveyInvitation.DoesNotExist:
+        invitation = None
     if survey_invitation_state(invitation) != "open":
         return _survey_closed(request)
     if request.method == "POST":
