@@ -94,3 +94,33 @@ def assert_fits_width(page, timeout_ms: int = 3000):
         raise AssertionError(
             f"page is {width}px wide at {page.viewport_size}; sticking out: {wide}"
         ) from timed_out
+
+
+# --- The demo organisation of `make run`, for journeys and the whole-site guards -------------
+# One copy for every browser test: journeys sign in with the README's demo logins.
+DEMO_LOGINS = ("rita", "omar", "ivo", "stella", "carla", "olivia", "piet", "admin")
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo organisation (`manage.py seed_demo`), as a newcomer's `make run` has it."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", quiet=True)
+
+
+@pytest.fixture
+def demo_sign_in(page, live_server, demo):
+    """demo_sign_in("rita") signs in with a demo login through the login form."""
+    from customers.management.commands.seed_demo import DEMO_PASSWORD
+
+    def do(username: str):
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state("networkidle")
+        return page
+
+    return do
