@@ -60,6 +60,9 @@ class HistoryEntry:
 class HistorySection:
     entries: list[HistoryEntry]
     has_more: bool
+    # What the history is of, for its heading ("History of Accounts Payable"): a page's own
+    # title ("Edit …") is not the record's name.
+    subject: str = ""
 
 
 def history_records(obj):
@@ -88,7 +91,9 @@ def history_section(obj, *, viewer, limit: int = SECTION_LIMIT) -> HistorySectio
     records = list(history_records(obj)[: limit + 1])
     shown, older = records[:limit], (records[limit] if len(records) > limit else None)
     return HistorySection(
-        entries=history_entries(shown, older=older, viewer=viewer), has_more=len(records) > limit
+        entries=history_entries(shown, older=older, viewer=viewer),
+        has_more=len(records) > limit,
+        subject=str(obj),
     )
 
 

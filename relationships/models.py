@@ -11,6 +11,8 @@ from simple_history.models import HistoricalRecords
 from customers.models import BusinessUnit, Contact
 from services.models import Agreement, Service, Subscription
 
+from . import rules
+
 
 class Interaction(models.Model):
     """A contact moment with the business: who was there, what was said, how it felt."""
@@ -467,7 +469,9 @@ class Escalation(models.Model):
     class Meta:
         ordering = ["-raised_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="escalation_level_1_to_3"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=rules.TOP_LEVEL), name="escalation_level_1_to_3"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "respond_by"]),
@@ -478,6 +482,21 @@ class Escalation(models.Model):
 
     def __str__(self):
         return self.subject
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def next_level(self) -> int | None:
+        """The level above on the route; None at the top (the IT steering group)."""
+        return rules.next_level(self.level)
+
+    @property
+    def can_escalate(self) -> bool:
+        """Open and below the top of the route, so it can move up a level. Who may move it
+        is the services' rule (escalation_escalate)."""
+        return self.is_open and self.next_level is not None
 
 
 class EscalationEvent(models.Model):

@@ -4,6 +4,8 @@ import datetime
 
 from django.conf import settings
 
+# The escalation route: 1 relationship manager, 2 IT management, 3 the IT steering group
+# (Escalation.Level). Code and templates ask Escalation.next_level / can_escalate, never "< 3".
 TOP_LEVEL = 3
 
 

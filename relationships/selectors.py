@@ -4,6 +4,7 @@ Each selector reads a fixed number of queries whatever the size of the portfolio
 subtree: lists are fetched once with their relations and grouped in Python.
 """
 
+import bisect
 import datetime
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, FloatField, Prefetch, Q, Window
 from django.utils import timezone
 
+from brm.history import HistoryEntry, history_entries, history_records
 from customers import roles
 from customers.models import BusinessObjective, BusinessUnit, Contact
 from customers.selectors import deciding_customer_for
@@ -96,17 +98,19 @@ def relationship_managers():
 
 def dashboard_for(*, user, manager_id: int | None = None, today: datetime.date | None = None) -> dict:
     """Everything on the dashboard in 8 queries, whatever the portfolio's size: units with
-    health, escalations per level, the first open escalations, overdue actions and their
-    count, agreement reviews due, budget gaps, the satisfaction trend."""
+    health, escalations per level, the first open escalations, the open actions due first
+    and the count of overdue ones, agreement reviews due, budget gaps, the satisfaction trend."""
     today = today or timezone.localdate()
     units = portfolio_for(user=user, manager_id=manager_id)
     portfolio = portfolio_with_health(units)
     open_escalations = Escalation.objects.open().filter(unit__in=units)
     by_level = dict(open_escalations.values_list("level").annotate(n=Count("pk")).order_by())
     escalations = list(open_escalations.select_related("unit").order_by("respond_by")[:6])
-    overdue = FollowUpAction.objects.overdue(today).filter(Q(unit__in=units) | Q(owner=user))
-    overdue_count = overdue.count()
-    overdue_actions = list(overdue.select_related("unit", "owner").order_by("due_on")[:6])
+    actions = FollowUpAction.objects.filter(Q(unit__in=units) | Q(owner=user))
+    overdue_count = actions.overdue(today).count()
+    # The open actions soonest due first: the overdue ones lead, then what is due next, so
+    # an action just agreed shows here too.
+    open_actions = list(actions.open().select_related("unit", "owner").order_by("due_on", "pk")[:6])
     reviews = list(
         Agreement.objects.review_due_by(today + datetime.timedelta(days=REVIEW_HORIZON_DAYS))
         .filter(unit__in=units)
@@ -132,7 +136,7 @@ def dashboard_for(*, user, manager_id: int | None = None, today: datetime.date |
         "open_escalation_count": sum(by_level.values()),
         "escalations": escalations,
         "overdue_count": overdue_count,
-        "overdue_actions": overdue_actions,
+        "open_actions": open_actions,
         "reviews": reviews,
         "gaps": gaps,
         "trend": satisfaction_trend(units=units),
@@ -297,6 +301,21 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
     )
 
 
+def actions_with_source():
+    """Follow-up actions with their unit, owner and what they came from (an interaction, a
+    survey answer and who gave it, an escalation, an agreement under review) joined in:
+    the action page in one query."""
+    return FollowUpAction.objects.select_related(
+        "unit",
+        "owner",
+        "interaction",
+        "escalation",
+        "agreement",
+        "survey_response__campaign",
+        "survey_response__invitation__contact",
+    )
+
+
 def unit_timeline(*, unit: BusinessUnit) -> list:
     """The latest interactions of a unit and its sub-units, with who was there and the
     actions agreed: three queries."""
@@ -398,3 +417,57 @@ def unit_relationship_file(*, unit: BusinessUnit, business_copy: bool = False) -
         "business_copy": business_copy,
         "today": timezone.localdate(),
     }
+
+
+# --- The history of an escalation: its steps, with the audit rows folded in ----------------
+
+# What the steps of the route change. A step is its own line (EscalationEvent), so the
+# audit row its save wrote says nothing more and is folded into it.
+ESCALATION_STEP_FIELDS = frozenset(
+    {"status", "level", "respond_by", "acknowledged_at", "resolved_at", "closed_at", "resolution"}
+)
+# A step writes its audit row and its event in one transaction, milliseconds apart.
+STEP_FOLD_WINDOW = datetime.timedelta(seconds=5)
+
+
+@dataclass
+class EscalationHistoryLine:
+    """One line of an escalation's history: a step of the route, or a change to the record
+    that no step explains (a subject, severity or service corrected, a level set in the
+    admin), with its field-by-field changes."""
+
+    at: datetime.datetime
+    event: EscalationEvent | None = None
+    change: HistoryEntry | None = None
+
+
+def escalation_history(*, escalation: Escalation, viewer) -> list[EscalationHistoryLine]:
+    """The escalation's history, oldest first: every step (raised, reminded, escalated,
+    acknowledged, commented, resolved, closed) and, between them, the audit rows that say
+    something the steps do not. The row of the creation is the step "Raised"; a step's own
+    changes (status, level, deadline, resolution) are the step. Three queries, plus one per
+    kind of related record whose change is shown."""
+    events = list(
+        escalation.events.select_related("actor_user", "actor_contact").order_by("created_at", "pk")
+    )
+    event_times = [event.created_at for event in events]
+    has_raised = any(event.kind == EscalationEvent.Kind.RAISED for event in events)
+    lines = [EscalationHistoryLine(at=event.created_at, event=event) for event in events]
+    for entry in history_entries(list(history_records(escalation)), viewer=viewer):
+        if entry.kind == "created" and has_raised:
+            continue
+        if entry.kind == "changed":
+            if _near_a_step(entry.at, event_times):
+                entry.changes = [c for c in entry.changes if c.field not in ESCALATION_STEP_FIELDS]
+            if not entry.changes:
+                continue  # a step's own save, or a save that changed nothing
+        lines.append(EscalationHistoryLine(at=entry.at, change=entry))
+    # Stable: a change and a step at the same moment keep the step first.
+    lines.sort(key=lambda line: line.at)
+    return lines
+
+
+def _near_a_step(at: datetime.datetime, event_times: list[datetime.datetime]) -> bool:
+    index = bisect.bisect_left(event_times, at)
+    neighbours = event_times[max(0, index - 1) : index + 1]
+    return any(abs(at - when) <= STEP_FOLD_WINDOW for when in neighbours)

@@ -125,6 +125,20 @@ def interaction_update(
     return interaction
 
 
+def action_is_changeable_by(*, user, action: FollowUpAction) -> bool:
+    """Who may change an action (its content, owner, due date and status): its owner, or
+    whoever may change its unit (the relationship manager of the unit's portfolio, or
+    staff with the wider right). Every other member of staff may read it."""
+    return action.owner_id == user.pk or unit_is_editable_by(user=user, unit=action.unit)
+
+
+def _ensure_may_change_action(*, user, action: FollowUpAction) -> None:
+    if not action_is_changeable_by(user=user, action=action):
+        raise DomainPermissionError(
+            "Only the owner of this action or the unit's relationship manager may change it."
+        )
+
+
 @transaction.atomic
 def action_create(
     *,
@@ -161,12 +175,9 @@ def action_create(
 def action_update(
     *, action: FollowUpAction, by, title: str, owner, due_on: datetime.date, description: str = ""
 ) -> FollowUpAction:
-    """Change what an action is, who owns it and when it is due: its owner or the unit's
-    relationship manager; the owner stays a member of IT staff."""
-    if action.owner_id != by.pk and not unit_is_editable_by(user=by, unit=action.unit):
-        raise DomainPermissionError(
-            "Only the owner of this action or the unit's relationship manager may change it."
-        )
+    """Change what an action is, who owns it and when it is due: whoever may change the
+    action (action_is_changeable_by); the owner stays a member of IT staff."""
+    _ensure_may_change_action(user=by, action=action)
     if owner is None or not owner.is_staff:
         raise DomainError("An action is owned by a member of IT staff.", field="owner")
     action.title = title
@@ -180,12 +191,30 @@ def action_update(
 @transaction.atomic
 def action_set_status(*, action: FollowUpAction, by, status: str) -> FollowUpAction:
     """Owner, the unit's relationship manager or IT management move an action along."""
-    if action.owner_id != by.pk and not unit_is_editable_by(user=by, unit=action.unit):
-        raise DomainPermissionError(
-            "Only the owner of this action or the unit's relationship manager may change it."
-        )
+    _ensure_may_change_action(user=by, action=action)
     if status not in FollowUpAction.Status.values:
         raise DomainError(f"Unknown status {status!r}.", field="status")
+    return _action_write_status(action, status)
+
+
+@transaction.atomic
+def action_reopen(*, action: FollowUpAction, by) -> FollowUpAction:
+    """Take a done or cancelled action up again (the Undo of *Done*), under the rule of
+    changing it. It goes back to the status it had before it was closed, open or in
+    progress, as the history shows; the reopening is a history row of its own."""
+    _ensure_may_change_action(user=by, action=action)
+    if action.status in FollowUpAction.OPEN_STATUSES:
+        raise DomainError(f"This action is {action.get_status_display().lower()} already.", field="status")
+    before = (
+        action.history.filter(status__in=FollowUpAction.OPEN_STATUSES)
+        .order_by("-history_date", "-history_id")
+        .values_list("status", flat=True)
+        .first()
+    )
+    return _action_write_status(action, before or FollowUpAction.Status.OPEN)
+
+
+def _action_write_status(action: FollowUpAction, status: str) -> FollowUpAction:
     action.status = status
     action.completed_at = timezone.now() if status == FollowUpAction.Status.DONE else None
     action.save(update_fields=["status", "completed_at", "updated_at"])
@@ -381,8 +410,11 @@ def may_respond_at_level(*, user, escalation: Escalation) -> bool:
     if user.is_superuser or roles.is_steering_member(user):
         return True
     if roles.is_it_manager(user):
-        return escalation.level <= 2
-    return escalation.level == 1 and escalation.unit.relationship_manager_id == user.pk
+        return escalation.level <= Escalation.Level.IT_MANAGEMENT
+    return (
+        escalation.level == Escalation.Level.RELATIONSHIP_MANAGER
+        and escalation.unit.relationship_manager_id == user.pk
+    )
 
 
 def _ensure_may_respond(*, user, escalation: Escalation, what: str) -> None:

@@ -35,6 +35,7 @@ from relationships.models import (
     SurveyInvitation,
     hash_survey_token,
 )
+from relationships.selectors import escalation_history
 from relationships.services import (
     escalation_close,
     escalation_comment,
@@ -420,23 +421,20 @@ def _get_escalation(request, pk):
 
 
 def _render_escalation(request, escalation, *, comment_form=None, escalate_form=None, status=200):
-    events = escalation.events.select_related("actor_user", "actor_contact").order_by("created_at", "pk")
     return render(
         request,
         "portal/escalation_detail.html",
         {
             "escalation": escalation,
-            "events": events,
+            "history_lines": escalation_history(escalation=escalation, viewer=request.user),
             "route": _route(escalation.unit, escalation.severity),
             "level_name": escalation.get_level_display().split("—", 1)[-1].strip(),
             "comment_form": comment_form or CommentForm(),
             "escalate_form": escalate_form or EscalateForm(),
             "is_open": escalation.status in Escalation.OPEN_STATUSES,
-            "can_escalate": escalation.status in Escalation.OPEN_STATUSES
-            and rules.next_level(escalation.level),
+            "can_escalate": escalation.can_escalate,
             "can_close": escalation.status == Escalation.Status.RESOLVED,
             "Kind": EscalationEvent.Kind,
-            "history": history_section(escalation, viewer=request.user),
             "nav": "escalations",
         },
         status=status,

@@ -7,8 +7,10 @@ through relationships.services, so the messages people see are the API's.
 
 from .activity import (
     action_create,
+    action_detail,
     action_edit,
     action_list,
+    action_reopen,
     action_status,
     interaction_detail,
     interaction_edit,
@@ -32,8 +34,10 @@ from .surveys import campaign_detail, campaign_list, service_review
 __all__ = [
     "Column",
     "action_create",
+    "action_detail",
     "action_edit",
     "action_list",
+    "action_reopen",
     "action_status",
     "autosubmit",
     "campaign_detail",

@@ -268,25 +268,81 @@ def action_list(request):
     )
 
 
+def _undo_tag(action: FollowUpAction) -> str:
+    """A message that offers Undo carries the address the Undo button posts to
+    (templates/base.html renders the button)."""
+    return "undo:" + reverse("relationships:action-reopen", args=[action.pk])
+
+
+@staff_required
+def action_detail(request, pk):
+    """One action: what it came from, who owns it, when it is due, its history, and the
+    buttons to change it for whoever may."""
+    action = get_object_or_404(selectors.actions_with_source(), pk=pk)
+    return render(
+        request,
+        "relationships/action_detail.html",
+        {
+            "action": action,
+            "changeable": services.action_is_changeable_by(user=request.user, action=action),
+            "is_open": action.status in FollowUpAction.OPEN_STATUSES,
+            "today": timezone.localdate(),
+            "history": history_section(action, viewer=request.user),
+            "nav": "activity",
+        },
+    )
+
+
+def _action_row(request, action, **extra):
+    """The action list's row, swapped in by htmx after a change."""
+    return render(
+        request,
+        "relationships/_action_row.html",
+        {"action": action, "today": timezone.localdate(), **extra},
+    )
+
+
 @staff_required
 @require_POST
 def action_status(request, pk):
+    """Move an action along. *Done* takes one click; the answer offers Undo."""
     action = get_object_or_404(FollowUpAction.objects.select_related("unit", "owner"), pk=pk)
+    htmx = request.headers.get("HX-Request") == "true"
     try:
         services.action_set_status(action=action, by=request.user, status=request.POST.get("status", ""))
     except DomainError as error:
-        if request.headers.get("HX-Request") == "true":
-            return render(
-                request, "relationships/_action_row.html", {"action": action, "error": error.message}
-            )
+        if htmx:
+            return _action_row(request, action, error=error.message)
         messages.error(request, error.message)
     else:
-        if request.headers.get("HX-Request") == "true":
-            return render(
-                request, "relationships/_action_row.html", {"action": action, "today": timezone.localdate()}
-            )
-        messages.success(request, f"“{action.title}” is now {action.get_status_display().lower()}.")
+        done = action.status == FollowUpAction.Status.DONE
+        if htmx:
+            return _action_row(request, action, undo=done)
+        messages.success(
+            request,
+            f"“{action.title}” is now {action.get_status_display().lower()}.",
+            extra_tags=_undo_tag(action) if done else "",
+        )
     return redirect(next_url(request, reverse("relationships:action-list")))
+
+
+@staff_required
+@require_POST
+def action_reopen(request, pk):
+    """The Undo of *Done*, and the reopening of a done or cancelled action."""
+    action = get_object_or_404(FollowUpAction.objects.select_related("unit", "owner"), pk=pk)
+    htmx = request.headers.get("HX-Request") == "true"
+    try:
+        services.action_reopen(action=action, by=request.user)
+    except DomainError as error:
+        if htmx:
+            return _action_row(request, action, error=error.message)
+        messages.error(request, error.message)
+    else:
+        if htmx:
+            return _action_row(request, action)
+        messages.success(request, f"“{action.title}” is {action.get_status_display().lower()} again.")
+    return redirect(next_url(request, reverse("relationships:action-detail", args=[action.pk])))
 
 
 @staff_required
@@ -365,12 +421,12 @@ def action_edit(request, pk):
             )
         except DomainPermissionError as error:
             messages.error(request, error.message)
-            return redirect("relationships:action-list")
+            return redirect("relationships:action-detail", action.pk)
         except DomainError as error:
             form_error_from(form, error)
         else:
             messages.success(request, f"Action “{data['title']}” saved.")
-            return redirect(next_url(request, reverse("relationships:action-list")))
+            return redirect(next_url(request, reverse("relationships:action-detail", args=[action.pk])))
     return render(
         request,
         "relationships/form.html",
@@ -378,7 +434,7 @@ def action_edit(request, pk):
             "form": form,
             "title": f"Edit “{action.title}”",
             "nav": "activity",
-            "cancel_url": reverse("relationships:action-list"),
+            "cancel_url": reverse("relationships:action-detail", args=[action.pk]),
             "history": history_section(action, viewer=request.user),
         },
     )

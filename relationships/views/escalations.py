@@ -1,5 +1,6 @@
 """Escalations: a board by level with the time left, and the steps of the route."""
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,11 +9,10 @@ from django.utils import timezone
 
 from brm.domain import DomainError
 from brm.exporting import export_rows
-from brm.history import history_section
 from customers.models import BusinessUnit
 from customers.selectors import unit_is_editable_by
 
-from .. import services
+from .. import selectors, services
 from ..forms import EscalationRaiseForm, EscalationStepForm
 from ..models import Escalation
 from .common import (
@@ -27,9 +27,18 @@ from .common import (
 # --- Escalations ---------------------------------------------------------------------------
 
 
+class EscalationBoardFilter(UnitScopeFilter):
+    level = forms.TypedChoiceField(
+        choices=[("", "Every level"), *Escalation.Level.choices], coerce=int, empty_value=None, required=False
+    )
+
+
 @staff_required
 def escalation_board(request):
-    form = UnitScopeFilter(request.GET or None)
+    """Open escalations in a column per level; `level` shows one level's column only (what
+    waits for IT management, say)."""
+    form = EscalationBoardFilter(request.GET or None)
+    shown_levels = [level for level, _label in Escalation.Level.choices]
     escalations = (
         Escalation.objects.open()
         .select_related("unit", "unit__relationship_manager", "service", "raised_by_contact")
@@ -41,6 +50,9 @@ def escalation_board(request):
             escalations = escalations.filter(Q(subject__icontains=q) | Q(unit__name__icontains=q))
         if form.cleaned_data["mine"]:
             escalations = escalations.filter(unit__relationship_manager=request.user)
+        if form.cleaned_data["level"]:
+            shown_levels = [form.cleaned_data["level"]]
+            escalations = escalations.filter(level__in=shown_levels)
     if request.GET.get("export") in ("csv", "xlsx"):
         return export_rows(
             rows=escalations,
@@ -63,7 +75,9 @@ def escalation_board(request):
         escalation.due_soon = not escalation.overdue and escalation.respond_by - now < DUE_SOON
         escalation.may_respond = services.may_respond_at_level(user=request.user, escalation=escalation)
         levels[escalation.level].append(escalation)
-    board = [(level, label, levels[level]) for level, label in Escalation.Level.choices]
+    board = [
+        (level, label, levels[level]) for level, label in Escalation.Level.choices if level in shown_levels
+    ]
     recently_resolved = list(
         Escalation.objects.filter(status__in=[Escalation.Status.RESOLVED, Escalation.Status.CLOSED])
         .select_related("unit")
@@ -134,21 +148,19 @@ def escalation_detail(request, pk):
                 return redirect(
                     next_url(request, reverse("relationships:escalation-detail", args=[escalation.pk]))
                 )
-    events = escalation.events.select_related("actor_user", "actor_contact").order_by("created_at", "pk")
     actions = escalation.actions.select_related("owner").order_by("due_on")
     return render(
         request,
         "relationships/escalation_detail.html",
         {
             "escalation": escalation,
-            "events": events,
+            "history_lines": selectors.escalation_history(escalation=escalation, viewer=request.user),
             "actions": actions,
             "editable": unit_is_editable_by(user=request.user, unit=escalation.unit),
             "form": form,
             "may_respond": services.may_respond_at_level(user=request.user, escalation=escalation),
             "is_open": escalation.status in Escalation.OPEN_STATUSES,
             "now": timezone.now(),
-            "history": history_section(escalation, viewer=request.user),
             "nav": "escalations",
         },
     )

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from relationships.models import SurveyCampaign
+from relationships.models import FollowUpAction, SurveyCampaign
 from tests.customers.factories import BusinessUnitFactory, ContactFactory
 from tests.relationships.factories import (
     EscalationFactory,
@@ -60,17 +60,23 @@ def test_dashboard_shows_escalations_overdue_actions_reviews_and_budget_gaps(cli
         title="Call back Carla",
         due_on=timezone.localdate() - datetime.timedelta(days=3),
     )
+    # An action just agreed shows too, after the overdue one; a done one does not.
+    FollowUpActionFactory(unit=unit_a, owner=rm, title="Send the minutes")
+    FollowUpActionFactory(unit=unit_a, owner=rm, title="Book the room", status="done")
     AgreementFactory(unit=unit_a, title="Finance SLA", status="draft", next_review_on=timezone.localdate())
     client.force_login(rm)
     response = client.get(URL)
     ctx = response.context
     assert ctx["open_escalation_count"] == 1
     assert [count for _level, _label, count in ctx["escalations_by_level"]] == [0, 1, 0]
-    assert [a.title for a in ctx["overdue_actions"]] == ["Call back Carla"]
+    assert [a.title for a in ctx["open_actions"]] == ["Call back Carla", "Send the minutes"]
+    assert ctx["overdue_count"] == 1
     # Finance holds a budget and nobody decides for it (customer_a not created here).
     assert division in ctx["gaps"]
     html = response.content.decode()
     assert "Printers down" in html and "Call back Carla" in html
+    action = FollowUpAction.objects.get(title="Send the minutes")
+    assert f'href="{reverse("relationships:action-detail", args=[action.pk])}"' in html
 
 
 def test_satisfaction_trend_uses_closed_campaigns_only(client, rm, unit_a):
@@ -120,8 +126,8 @@ def test_dashboard_queries_do_not_grow_with_the_portfolio(client, rm, django_ass
     small = _queries(client, URL)
     _portfolio(rm, 90)
     # session, user, groups, user permissions, group permissions (roles), portfolio with
-    # health inputs, escalations per level, first open escalations, overdue count, overdue
-    # actions, agreement reviews, budget gaps, satisfaction trend.
+    # health inputs, escalations per level, first open escalations, overdue count, open
+    # actions due first, agreement reviews, budget gaps, satisfaction trend.
     with django_assert_num_queries(13):
         response = client.get(URL)
     assert len(response.context["portfolio"]) == 100
@@ -135,5 +141,5 @@ def test_new_relationship_manager_gets_helpful_empty_states(client, rm):
     html = client.get(URL).content.decode()
     assert "No business units in this portfolio yet." in html
     assert "No closed survey campaigns yet." in html
-    assert "Nothing overdue." in html
+    assert "No open follow-up actions." in html
     assert "No agreement needs a review in the next 60 days." in html
