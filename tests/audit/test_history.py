@@ -180,10 +180,23 @@ def test_booleans_and_amounts_read_as_words_and_numbers(rm, unit_a):
             {"subject": "Payments stuck"},
         ),
         (lambda u: FollowUpActionFactory(unit=u), "relationships:action-edit", {"title": "Call Carla back"}),
-        (lambda u: FollowUpActionFactory(unit=u), "relationships:action-detail", {"title": "Call Carla back"}),
+        (
+            lambda u: FollowUpActionFactory(unit=u),
+            "relationships:action-detail",
+            {"title": "Call Carla back"},
+        ),
         (lambda u: SubscriptionFactory(unit=u), "services:subscription-detail", {"notes": "Forty seats"}),
     ],
-    ids=["unit", "contact", "agreement", "requirement", "escalation", "action-edit", "action", "subscription"],
+    ids=[
+        "unit",
+        "contact",
+        "agreement",
+        "requirement",
+        "escalation",
+        "action-edit",
+        "action",
+        "subscription",
+    ],
 )
 def test_staff_pages_show_the_history(client, rm, other_rm, unit_a, make, url_name, change):
     obj = make(unit_a)
