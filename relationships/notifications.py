@@ -75,7 +75,7 @@ def _action_overdue(ctx: dict) -> tuple[str, str]:
     days = ctx["days_overdue"]
     return (
         f"{action.unit.name} · due {_date(action.due_on)}, {days} day{'s' if days != 1 else ''} overdue",
-        reverse("relationships:action-edit", args=[action.pk]),
+        reverse("relationships:action-detail", args=[action.pk]),
     )
 
 

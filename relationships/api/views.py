@@ -91,6 +91,15 @@ class FollowUpActionViewSet(HistoryMixin, ServiceWriteMixin, *READ):
         followup = self.get_object()
         return self.respond(services.action_set_status(action=followup, by=request.user, **self.validated()))
 
+    @extend_schema(
+        summary="Reopen a done or cancelled action (the Undo of done)",
+        request=NO_BODY,
+        description="It goes back to the status it had before it was closed: open or in progress.",
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self.respond(services.action_reopen(action=self.get_object(), by=request.user))
+
 
 def _requirement_step(summary, *, request=None, description=""):
     return extend_schema(summary=summary, request=request, description=description)

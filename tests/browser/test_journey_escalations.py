@@ -50,7 +50,9 @@ def test_an_escalation_climbs_the_route_and_is_closed_by_the_business(
     page.get_by_label("For unit").select_option(label="Accounts Payable")
     page.get_by_label("Subject").fill(SUBJECT)
     page.get_by_role("group", name="How serious is it?").get_by_text("High").click()
-    page.get_by_label("Description").fill("Since the upgrade on Monday the payment run stops after 200 invoices.")
+    page.get_by_label("Description").fill(
+        "Since the upgrade on Monday the payment run stops after 200 invoices."
+    )
     page.get_by_role("button", name="Raise the escalation").click()
     expect(page.get_by_text("Your escalation is raised.")).to_be_visible()
     expect(page.get_by_text("Now at level 1, Relationship manager")).to_be_visible()

@@ -34,7 +34,7 @@ def test_overdue_actions_remind_the_owner_once_a_day(time_machine, run, unit_a, 
     [to_rm] = sent_to(rm.email)
     assert "Call Piet back" in to_rm.subject
     assert "3 days ago" in to_rm.body
-    assert f"{settings.BRM_BASE_URL}/actions/{overdue.pk}/edit/" in to_rm.body
+    assert f"{settings.BRM_BASE_URL}/actions/{overdue.pk}/" in to_rm.body  # the action page, with Done
     assert [m.subject for m in sent_to(other_rm.email)] == [
         f"Overdue since {in_progress.due_on:%d %b}: Fix VPN (Sales Operations)"
     ]

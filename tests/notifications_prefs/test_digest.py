@@ -78,7 +78,7 @@ def test_one_digest_lists_every_held_message_with_its_link(time_machine, run, ri
     for text in (
         "Overdue follow-up actions",
         "Overdue since 28 Feb: Call Piet back (Accounts Payable)",
-        f"{base}/actions/{action.pk}/edit/",
+        f"{base}/actions/{action.pk}/",
         "Service reviews due",
         f"Agreement review due 11 Mar 2026: {agreement.title}",
         f"{base}/reviews/{agreement.pk}/",

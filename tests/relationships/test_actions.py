@@ -86,3 +86,20 @@ def test_status_and_content_changes_share_the_rule(action, other_rm):
         action_set_status(action=action, by=other_rm, status=Status.DONE)
     with pytest.raises(DomainPermissionError):
         action_update(action=action, by=other_rm, title="x", owner=other_rm, due_on=timezone.localdate())
+
+
+def test_the_api_reopens_through_the_same_service(action, owner, other_rm):
+    from rest_framework.test import APIClient
+
+    action_set_status(action=action, by=owner, status=Status.DONE)
+    outsider, client = APIClient(), APIClient()
+    outsider.force_authenticate(other_rm)
+    client.force_authenticate(owner)
+    url = f"/api/v1/actions/{action.pk}/reopen/"
+
+    refused = outsider.post(url)
+    assert refused.status_code == 403 and "Only the owner of this action" in str(refused.json())
+    response = client.post(url)
+    assert response.status_code == 200 and response.json()["status"] == Status.OPEN
+    again = client.post(url)
+    assert again.status_code == 400 and "open already" in str(again.json())
