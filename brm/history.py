@@ -60,8 +60,8 @@ class HistoryEntry:
 class HistorySection:
     entries: list[HistoryEntry]
     has_more: bool
-    # What the history is of, for its heading ("History of Accounts Payable"): a page's own
-    # title ("Edit …") is not the record's name.
+    # What the history is of, for a heading that must name it ("History of Accounts
+    # Payable" on an edit page, whose own title is "Edit …").
     subject: str = ""
 
 

@@ -301,7 +301,7 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
     )
 
 
-def actions_with_source():
+def action_list_with_source():
     """Follow-up actions with their unit, owner and what they came from (an interaction, a
     survey answer and who gave it, an escalation, an agreement under review) joined in:
     the action page in one query."""

@@ -278,7 +278,7 @@ def _undo_tag(action: FollowUpAction) -> str:
 def action_detail(request, pk):
     """One action: what it came from, who owns it, when it is due, its history, and the
     buttons to change it for whoever may."""
-    action = get_object_or_404(selectors.actions_with_source(), pk=pk)
+    action = get_object_or_404(selectors.action_list_with_source(), pk=pk)
     return render(
         request,
         "relationships/action_detail.html",

@@ -73,7 +73,7 @@ def test_the_action_page_says_where_it_came_from(rm_client, rm, unit_a, source, 
     source_html = html[html.index('data-testid="action-source"') :]
     for text in expected:
         assert text in source_html
-    for text in ("Call Carla back", "Accounts Payable", "Rita Manager", "History of Call Carla back"):
+    for text in ("Call Carla back", "Accounts Payable", "Rita Manager", 'id="history"'):
         assert text in html
     assert reverse("relationships:action-edit", args=[action.pk]) in html
     assert 'value="done"' in html
