@@ -445,8 +445,8 @@ def escalation_history(*, escalation: Escalation, viewer) -> list[EscalationHist
     """The escalation's history, oldest first: every step (raised, reminded, escalated,
     acknowledged, commented, resolved, closed) and, between them, the audit rows that say
     something the steps do not. The row of the creation is the step "Raised"; a step's own
-    changes (status, level, deadline, resolution) are the step. Three queries, plus one per
-    kind of related record whose change is shown."""
+    changes (status, level, deadline, resolution) are the step. Two queries (the steps, the
+    audit rows with their users), plus one per kind of related record whose change is shown."""
     events = list(
         escalation.events.select_related("actor_user", "actor_contact").order_by("created_at", "pk")
     )

@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from relationships.models import Escalation
 from relationships.selectors import escalation_history
-from relationships.services import escalation_acknowledge, escalation_escalate, escalation_raise
+from relationships.services import (
+    escalation_acknowledge,
+    escalation_comment,
+    escalation_escalate,
+    escalation_raise,
+)
 from tests.relationships.factories import EscalationFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +48,17 @@ def test_the_history_is_the_steps_with_only_the_changes_no_step_explains(climbed
         ("Subject", "Invoices stuck", "Invoices stuck in the ERP queue")
     ]
     assert change.actor == "Otto Other"
+
+
+def test_the_history_costs_two_queries_however_long_it_is(climbed, rm, it_manager, django_assert_num_queries):
+    for n in range(20):
+        escalation_comment(escalation=climbed, by=it_manager, note=f"Update {n}")
+        climbed.description = f"Since Monday, update {n}"
+        climbed.save()
+    # the steps with their actors, the audit rows with their users
+    with django_assert_num_queries(2):
+        lines = escalation_history(escalation=climbed, viewer=rm)
+    assert len(lines) == 4 + 20 + 20
 
 
 def test_a_level_set_without_a_step_shows_as_a_change(unit_a, rm):
