@@ -125,6 +125,11 @@ class FollowUpAction(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def is_open(self) -> bool:
+        """Still to be done: open or in progress (done and cancelled ones can be reopened)."""
+        return self.status in self.OPEN_STATUSES
+
 
 class Requirement(models.Model):
     """A wish of the business for a new or changed service, and the decision taken on it."""

@@ -203,7 +203,7 @@ def action_reopen(*, action: FollowUpAction, by) -> FollowUpAction:
     changing it. It goes back to the status it had before it was closed, open or in
     progress, as the history shows; the reopening is a history row of its own."""
     _ensure_may_change_action(user=by, action=action)
-    if action.status in FollowUpAction.OPEN_STATUSES:
+    if action.is_open:
         raise DomainError(f"This action is {action.get_status_display().lower()} already.", field="status")
     before = (
         action.history.filter(status__in=FollowUpAction.OPEN_STATUSES)

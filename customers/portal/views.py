@@ -431,7 +431,7 @@ def _render_escalation(request, escalation, *, comment_form=None, escalate_form=
             "level_name": escalation.get_level_display().split("—", 1)[-1].strip(),
             "comment_form": comment_form or CommentForm(),
             "escalate_form": escalate_form or EscalateForm(),
-            "is_open": escalation.status in Escalation.OPEN_STATUSES,
+            "is_open": escalation.is_open,
             "can_escalate": escalation.can_escalate,
             "can_close": escalation.status == Escalation.Status.RESOLVED,
             "Kind": EscalationEvent.Kind,

@@ -285,7 +285,6 @@ def action_detail(request, pk):
         {
             "action": action,
             "changeable": services.action_is_changeable_by(user=request.user, action=action),
-            "is_open": action.status in FollowUpAction.OPEN_STATUSES,
             "today": timezone.localdate(),
             "history": history_section(action, viewer=request.user),
             "nav": "activity",

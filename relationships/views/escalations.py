@@ -159,7 +159,7 @@ def escalation_detail(request, pk):
             "editable": unit_is_editable_by(user=request.user, unit=escalation.unit),
             "form": form,
             "may_respond": services.may_respond_at_level(user=request.user, escalation=escalation),
-            "is_open": escalation.status in Escalation.OPEN_STATUSES,
+            "is_open": escalation.is_open,
             "now": timezone.now(),
             "nav": "escalations",
         },
