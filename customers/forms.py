@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from brm.forms import BrowserFormMixin, DateInput, Textarea
+
 from .models import BusinessObjective, BusinessUnit, Contact
 
 User = get_user_model()
@@ -21,7 +23,7 @@ def _staff():
     return User.objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name", "username")
 
 
-class UnitForm(forms.ModelForm):
+class UnitForm(BrowserFormMixin, forms.ModelForm):
     relationship_manager = StaffChoiceField(queryset=User.objects.none(), required=False)
 
     class Meta:
@@ -38,7 +40,7 @@ class UnitForm(forms.ModelForm):
             "survey_frequency_months",
             "is_active",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"description": Textarea(attrs={"rows": 3})}
         labels = {
             "annual_it_budget": "Annual IT budget (€)",
             "has_budget": "Holds its own IT budget",
@@ -68,7 +70,7 @@ class UnitForm(forms.ModelForm):
         return data
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(BrowserFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["unit", "first_name", "last_name", "email", "phone", "job_title", "role", "is_active"]
@@ -94,13 +96,13 @@ class ContactForm(forms.ModelForm):
             self._update_errors(error)
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(BrowserFormMixin, forms.ModelForm):
     class Meta:
         model = BusinessObjective
         fields = ["title", "description", "target_date", "status"]
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "description": Textarea(attrs={"rows": 3}),
+            "target_date": DateInput(),
         }
 
 

@@ -9,6 +9,7 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from brm.forms import BrowserFormMixin, DateInput, DateTimeInput, Textarea
 from customers.models import BusinessUnit, Contact
 
 from .models import Escalation, FollowUpAction, Interaction, Opportunity, Requirement
@@ -64,17 +65,6 @@ class StaffChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.username
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class BootstrapWidgetsMixin:
@@ -148,7 +138,7 @@ class ActionRowsMixin:
         return data
 
 
-class InteractionForm(BootstrapWidgetsMixin, ActionRowsMixin, forms.Form):
+class InteractionForm(BrowserFormMixin, BootstrapWidgetsMixin, ActionRowsMixin, forms.Form):
     """Log a contact moment, with up to three follow-up actions agreed in it."""
 
     kind = forms.ChoiceField(
@@ -165,16 +155,14 @@ class InteractionForm(BootstrapWidgetsMixin, ActionRowsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Who was there",
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    notes = forms.CharField(widget=Textarea(attrs={"rows": 4}), required=False)
     is_shared_with_business = forms.BooleanField(
         required=False, label="Share these notes with the business in the portal"
     )
 
     def __init__(self, *args, unit: BusinessUnit, user, with_actions: bool = True, **kwargs):
         kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault(
-            "occurred_at", timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
-        )
+        kwargs["initial"].setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
         self.unit = unit
         self.fields["contacts"].queryset = unit.contacts.filter(is_active=True)
@@ -185,13 +173,13 @@ class InteractionForm(BootstrapWidgetsMixin, ActionRowsMixin, forms.Form):
         self.style_widgets()
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(BrowserFormMixin, forms.ModelForm):
     owner = StaffChoiceField(queryset=User.objects.none())
 
     class Meta:
         model = FollowUpAction
         fields = ["unit", "title", "description", "owner", "due_on"]
-        widgets = {"due_on": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"due_on": DateInput(), "description": Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -199,11 +187,11 @@ class ActionForm(forms.ModelForm):
         self.fields["owner"].queryset = staff_choices()
 
 
-class RequirementForm(forms.ModelForm):
+class RequirementForm(BrowserFormMixin, forms.ModelForm):
     class Meta:
         model = Requirement
         fields = ["unit", "title", "description", "kind", "service", "priority", "desired_by"]
-        widgets = {"desired_by": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"desired_by": DateInput(), "description": Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -216,13 +204,13 @@ class RequirementForm(forms.ModelForm):
         return data
 
 
-class OpportunityForm(forms.ModelForm):
+class OpportunityForm(BrowserFormMixin, forms.ModelForm):
     owner = StaffChoiceField(queryset=User.objects.none(), required=False)
 
     class Meta:
         model = Opportunity
         fields = ["unit", "title", "description", "kind", "status", "estimated_annual_value", "owner"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"description": Textarea(attrs={"rows": 4})}
         labels = {"estimated_annual_value": "Estimated annual value (€)"}
 
     def __init__(self, *args, units, **kwargs):
@@ -231,10 +219,10 @@ class OpportunityForm(forms.ModelForm):
         self.fields["owner"].queryset = staff_choices()
 
 
-class EscalationRaiseForm(forms.Form):
+class EscalationRaiseForm(BrowserFormMixin, forms.Form):
     unit = forms.ModelChoiceField(queryset=BusinessUnit.objects.none())
     subject = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(widget=Textarea(attrs={"rows": 4}))
     severity = forms.ChoiceField(choices=Escalation.Severity.choices, initial=Escalation.Severity.MEDIUM)
 
     def __init__(self, *args, units, **kwargs):
@@ -242,16 +230,16 @@ class EscalationRaiseForm(forms.Form):
         self.fields["unit"].queryset = units
 
 
-class EscalationStepForm(forms.Form):
+class EscalationStepForm(BrowserFormMixin, forms.Form):
     """A note for acknowledge / escalate / comment, the resolution for resolve."""
 
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+    note = forms.CharField(widget=Textarea(attrs={"rows": 2}), required=False, label="Note")
 
 
-class ReviewForm(ActionRowsMixin, forms.Form):
+class ReviewForm(BrowserFormMixin, ActionRowsMixin, forms.Form):
     subject = forms.CharField(max_length=200)
     occurred_at = forms.DateTimeField(label="When", widget=DateTimeInput())
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 16}), label="Agenda and notes")
+    notes = forms.CharField(widget=Textarea(attrs={"rows": 16}), label="Agenda and notes")
     sentiment = forms.ChoiceField(
         choices=Interaction.Sentiment.choices, initial=Interaction.Sentiment.NEUTRAL
     )
@@ -272,7 +260,7 @@ class SearchFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search")
 
 
-class NotificationPreferencesForm(forms.Form):
+class NotificationPreferencesForm(BrowserFormMixin, forms.Form):
     """One radio choice per kind of e-mail of the person's audience (staff or business),
     offering only what the kind allows."""
 
