@@ -53,10 +53,43 @@ def unit_move(*, unit: BusinessUnit, parent: BusinessUnit | None, by=None) -> Bu
     return unit_save(unit=unit, by=by)
 
 
+def is_same_person(first_name: str, last_name: str, other: Contact) -> bool:
+    return (first_name.strip().casefold(), last_name.strip().casefold()) == (
+        other.first_name.strip().casefold(),
+        other.last_name.strip().casefold(),
+    )
+
+
+def address_taken_message(email: str, *, owner: str, where: str) -> str:
+    return f"{email} is the address of {owner} ({where}): one address is one person."
+
+
+def _check_address(contact: Contact) -> None:
+    """An address is one person's. Logins, survey invitations and notification settings are
+    matched by address whatever its case, so another person under it would be taken for
+    its owner. The same person may be a contact of several units under one address.
+    Checked when the address is given or changed, so renaming a contact of several units
+    stays possible (one row at a time)."""
+    if contact.pk is not None:
+        stored = Contact.objects.filter(pk=contact.pk).values_list("email", flat=True).first()
+        if stored is not None and stored.casefold() == contact.email.casefold():
+            return
+    if Contact.objects.filter(unit=contact.unit, email__iexact=contact.email).exclude(pk=contact.pk).exists():
+        raise DomainError(f"{contact.email} is already a contact of {contact.unit.name}.", field="email")
+    for other in (
+        Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).select_related("unit")
+    ):
+        if not is_same_person(contact.first_name, contact.last_name, other):
+            raise DomainError(
+                address_taken_message(contact.email, owner=other.full_name, where=other.unit.name),
+                field="email",
+            )
+
+
 @transaction.atomic
 def contact_save(*, contact: Contact, by=None) -> Contact:
     """Create or change a contact. A unit has one active customer at most, so that who
-    decides for it is never in doubt."""
+    decides for it is never in doubt; an address is one person's (_check_address)."""
     if by is not None:
         ensure_can_edit_unit(user=by, unit=contact.unit)
     if (
@@ -70,8 +103,7 @@ def contact_save(*, contact: Contact, by=None) -> Contact:
             f"{contact.unit.name} already has an active customer; make that contact a stakeholder first.",
             field="role",
         )
-    if Contact.objects.filter(unit=contact.unit, email__iexact=contact.email).exclude(pk=contact.pk).exists():
-        raise DomainError(f"{contact.email} is already a contact of {contact.unit.name}.", field="email")
+    _check_address(contact)
     try:
         with transaction.atomic():
             contact.save()

@@ -1,7 +1,6 @@
 """Forms of the staff workspace. They check the shape of the input; the rules (who may,
 in which state) stay in relationships.services and come back as field errors."""
 
-import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -12,7 +11,9 @@ from django.utils.html import format_html, format_html_join
 from brm.forms import BrowserFormMixin, DateInput, DateTimeInput, Textarea
 from customers.models import BusinessUnit, Contact
 
+from . import rules
 from .models import Escalation, FollowUpAction, Interaction, Opportunity, Requirement
+from .services import DUE_IN_THE_PAST
 
 User = get_user_model()
 ACTION_ROWS = 3
@@ -131,8 +132,9 @@ class ActionRowsMixin:
                 self.add_error(f"action_{n}_owner", "Choose who owns this action.")
             if due is None:
                 self.add_error(f"action_{n}_due", "Give the action a due date.")
-            elif due < today - datetime.timedelta(days=1):
-                self.add_error(f"action_{n}_due", "A new action cannot be due in the past.")
+            elif rules.sets_a_past_date(value=due, today=today):
+                # The service's rule, checked here too to put the message at its row.
+                self.add_error(f"action_{n}_due", DUE_IN_THE_PAST)
             actions.append({"title": title, "owner": owner, "due_on": due})
         data["actions"] = actions
         return data
