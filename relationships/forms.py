@@ -1,7 +1,6 @@
 """Forms of the staff workspace. They check the shape of the input; the rules (who may,
 in which state) stay in relationships.services and come back as field errors."""
 
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.utils import flatatt
