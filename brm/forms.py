@@ -10,6 +10,8 @@ so that a form opened on an existing row and saved unchanged changes nothing.
   showed another unit, or none, and changed the row on save.
 - A time is shown to the minute; saved unchanged it keeps the seconds it was stored with.
 - Line breaks are stored as "\\n": browsers send every line break of a textarea as CRLF.
+- A choice the row already has stays a choice (`keeping`): a colleague who left or a unit
+  that closed would otherwise show as no choice at all, and be cleared or refused on save.
 """
 
 import datetime
@@ -42,6 +44,12 @@ class Textarea(forms.Textarea):
     def value_from_datadict(self, data, files, name):
         value = super().value_from_datadict(data, files, name)
         return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def keeping(queryset, *current):
+    """The choices offered, plus the objects the row already has (ids; None for none)."""
+    ids = [pk for pk in current if pk is not None]
+    return queryset | queryset.model._default_manager.filter(pk__in=ids) if ids else queryset
 
 
 def _browser_widget(widget: forms.Widget) -> forms.Widget:

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from brm.forms import BrowserFormMixin, DateInput, Textarea
+from brm.forms import BrowserFormMixin, DateInput, Textarea, keeping
 
 from .models import BusinessObjective, BusinessUnit, Contact
 
@@ -54,11 +54,13 @@ class UnitForm(BrowserFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["relationship_manager"].queryset = _staff()
+        self.fields["relationship_manager"].queryset = keeping(
+            _staff(), self.instance.relationship_manager_id
+        )
         parents = BusinessUnit.objects.filter(is_active=True).order_by("path")
         if self.instance.pk:
             parents = parents.exclude(path__startswith=self.instance.path)
-        self.fields["parent"].queryset = parents
+        self.fields["parent"].queryset = keeping(parents, self.instance.parent_id)
         self.fields["parent"].label_from_instance = lambda unit: f"{'— ' * unit.depth}{unit.name}"
 
     def clean(self):
@@ -77,8 +79,8 @@ class ContactForm(BrowserFormMixin, forms.ModelForm):
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = (
-            units if units is not None else BusinessUnit.objects.filter(is_active=True)
+        self.fields["unit"].queryset = keeping(
+            units if units is not None else BusinessUnit.objects.filter(is_active=True), self.instance.unit_id
         )
         self.fields["unit"].label_from_instance = lambda unit: f"{'— ' * unit.depth}{unit.name}"
 

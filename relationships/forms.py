@@ -7,7 +7,7 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from brm.forms import BrowserFormMixin, DateInput, DateTimeInput, Textarea
+from brm.forms import BrowserFormMixin, DateInput, DateTimeInput, Textarea, keeping
 from customers.models import BusinessUnit, Contact
 
 from . import rules
@@ -166,7 +166,9 @@ class InteractionForm(BrowserFormMixin, BootstrapWidgetsMixin, ActionRowsMixin, 
         kwargs["initial"].setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
         self.unit = unit
-        self.fields["contacts"].queryset = unit.contacts.filter(is_active=True)
+        # Who was there stays there, if they have left the unit's active contacts since.
+        present = self.initial.get("contacts") or []
+        self.fields["contacts"].queryset = keeping(unit.contacts.filter(is_active=True), *present)
         self.fields["contacts"].label_from_instance = lambda c: (
             f"{c.full_name} ({c.get_role_display().split(' (')[0]})"
         )
@@ -184,8 +186,8 @@ class ActionForm(BrowserFormMixin, forms.ModelForm):
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["owner"].queryset = staff_choices()
+        self.fields["unit"].queryset = keeping(units, self.instance.unit_id)
+        self.fields["owner"].queryset = keeping(staff_choices(), self.instance.owner_id)
 
 
 class RequirementForm(BrowserFormMixin, forms.ModelForm):
@@ -216,8 +218,8 @@ class OpportunityForm(BrowserFormMixin, forms.ModelForm):
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["owner"].queryset = staff_choices()
+        self.fields["unit"].queryset = keeping(units, self.instance.unit_id)
+        self.fields["owner"].queryset = keeping(staff_choices(), self.instance.owner_id)
 
 
 class EscalationRaiseForm(BrowserFormMixin, forms.Form):

@@ -1,6 +1,6 @@
 from django import forms
 
-from brm.forms import BrowserFormMixin, DateInput, Textarea
+from brm.forms import BrowserFormMixin, DateInput, Textarea, keeping
 
 from .models import Agreement, Service, ServiceCategory, ServiceLevelTarget
 
@@ -29,8 +29,8 @@ class ServiceForm(BrowserFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
-            self.fields["owner"].queryset.filter(is_active=True).order_by("last_name")
+        self.fields["owner"].queryset = keeping(
+            self.fields["owner"].queryset.filter(is_active=True).order_by("last_name"), self.instance.owner_id
         )
 
 
@@ -75,4 +75,4 @@ class AgreementForm(BrowserFormMixin, forms.ModelForm):
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        self.fields["unit"].queryset = keeping(units, self.instance.unit_id)

@@ -180,6 +180,11 @@ def demo_organisation(django_db_setup, django_db_blocker):
         Agreement.objects.filter(pk=Agreement.objects.order_by("pk")[0].pk).update(
             notes="Reviewed yearly.\n\nPenalties do not apply."
         )
+        # People leave and units close; what a row has stays: the service owner, who was
+        # at a meeting, a contact's unit.
+        User.objects.filter(username="sam").update(is_active=False)
+        Contact.objects.filter(email="anouk.visser@northwind.example").update(is_active=False)
+        BusinessUnit.objects.filter(code="fin-tre").update(is_active=False)
         yield
         transaction.set_rollback(True)
 
