@@ -90,3 +90,11 @@ def test_the_import_refuses_the_line(rm, purchaser_a, division):
         2: "email: piet@acme.example is the address of Piet Purchaser (Accounts Payable): one address is one person.",
         5: "email: anna@acme.example is the address of Anna Berg (line 4): one address is one person.",
     }
+
+
+def test_moving_a_contact_to_a_unit_that_has_the_address_is_refused(rm, purchaser_a, division):
+    twin = ContactFactory(unit=division, first_name="Piet", last_name="Purchaser", email="piet@acme.example")
+    twin.unit = purchaser_a.unit
+    with pytest.raises(DomainError, match="already a contact of Accounts Payable") as error:
+        contact_save(contact=twin, by=rm)
+    assert error.value.field == "email"
