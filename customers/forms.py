@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from brm.forms import BrowserFormMixin, DateInput, Textarea, keeping
+
 from .models import BusinessObjective, BusinessUnit, Contact
 
 User = get_user_model()
@@ -21,7 +23,7 @@ def _staff():
     return User.objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name", "username")
 
 
-class UnitForm(forms.ModelForm):
+class UnitForm(BrowserFormMixin, forms.ModelForm):
     relationship_manager = StaffChoiceField(queryset=User.objects.none(), required=False)
 
     class Meta:
@@ -38,7 +40,7 @@ class UnitForm(forms.ModelForm):
             "survey_frequency_months",
             "is_active",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"description": Textarea(attrs={"rows": 3})}
         labels = {
             "annual_it_budget": "Annual IT budget (€)",
             "has_budget": "Holds its own IT budget",
@@ -52,11 +54,13 @@ class UnitForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["relationship_manager"].queryset = _staff()
+        self.fields["relationship_manager"].queryset = keeping(
+            _staff(), self.instance.relationship_manager_id
+        )
         parents = BusinessUnit.objects.filter(is_active=True).order_by("path")
         if self.instance.pk:
             parents = parents.exclude(path__startswith=self.instance.path)
-        self.fields["parent"].queryset = parents
+        self.fields["parent"].queryset = keeping(parents, self.instance.parent_id)
         self.fields["parent"].label_from_instance = lambda unit: f"{'— ' * unit.depth}{unit.name}"
 
     def clean(self):
@@ -68,15 +72,15 @@ class UnitForm(forms.ModelForm):
         return data
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(BrowserFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["unit", "first_name", "last_name", "email", "phone", "job_title", "role", "is_active"]
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = (
-            units if units is not None else BusinessUnit.objects.filter(is_active=True)
+        self.fields["unit"].queryset = keeping(
+            units if units is not None else BusinessUnit.objects.filter(is_active=True), self.instance.unit_id
         )
         self.fields["unit"].label_from_instance = lambda unit: f"{'— ' * unit.depth}{unit.name}"
 
@@ -94,13 +98,13 @@ class ContactForm(forms.ModelForm):
             self._update_errors(error)
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(BrowserFormMixin, forms.ModelForm):
     class Meta:
         model = BusinessObjective
         fields = ["title", "description", "target_date", "status"]
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "description": Textarea(attrs={"rows": 3}),
+            "target_date": DateInput(),
         }
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models.functions import Lower
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -12,6 +13,7 @@ from brm.domain import DomainPermissionError
 from brm.importing import Importer, LineResult, changes_between, numbered
 
 from .models import BusinessUnit, Contact
+from .services import address_taken_message, is_same_person
 
 TRUE_WORDS = {"yes", "y", "true", "1", "ja", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", "nee", ""}
@@ -223,6 +225,16 @@ class ContactImporter(Importer):
             for contact in existing.values()
             if contact.role == Contact.Role.CUSTOMER and contact.is_active
         }
+        # Who already has each address of the file, in any unit (one query): an address is
+        # one person's (customers.services._check_address).
+        addresses = {row.get("email", "").strip().lower() for row in rows}
+        owners: dict[str, list] = {}
+        for owner in (
+            Contact.objects.annotate(address=Lower("email"))
+            .filter(address__in=addresses)
+            .select_related("unit")
+        ):
+            owners.setdefault(owner.address, []).append((owner, owner.unit.name))
         lines, writes, seen = [], [], {}
         for number, row in numbered(rows):
             errors: list[str] = []
@@ -247,11 +259,22 @@ class ContactImporter(Importer):
             key = (unit.pk if unit else None, email)
             if unit and key in seen:
                 errors.append(f"email: {email} is already on line {seen[key]} for this unit.")
+            elif unit and key not in existing and not errors:
+                for owner, where in owners.get(email, []):
+                    if not is_same_person(first, last, owner):
+                        errors.append(
+                            "email: " + address_taken_message(email, owner=owner.full_name, where=where)
+                        )
+                        break
             if errors:
                 lines.append(LineResult(number, "error", f"{first} {last}".strip() or email or "?", errors))
                 continue
             seen[key] = number
             contact = existing.get(key)
+            if contact is None:
+                owners.setdefault(email, []).append(
+                    (Contact(first_name=first, last_name=last), f"line {number}")
+                )
             if role == Contact.Role.CUSTOMER and is_active:
                 current = customers.get(unit.pk)
                 if current is not None and current is not contact:

@@ -228,7 +228,13 @@ class Contact(models.Model):
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "email"], name="contact_unique_email_per_unit"),
+            # Addresses are matched case-blind (logins, mail), so the case does not make two.
+            models.UniqueConstraint(
+                Lower("email"),
+                "unit",
+                name="contact_unique_email_per_unit",
+                violation_error_message="This address is already a contact of this unit.",
+            ),
             # The deciding customer must be unambiguous: one active customer per unit.
             models.UniqueConstraint(
                 fields=["unit"],

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -53,10 +54,47 @@ def unit_move(*, unit: BusinessUnit, parent: BusinessUnit | None, by=None) -> Bu
     return unit_save(unit=unit, by=by)
 
 
+def is_same_person(first_name: str, last_name: str, other: Contact) -> bool:
+    return (first_name.strip().casefold(), last_name.strip().casefold()) == (
+        other.first_name.strip().casefold(),
+        other.last_name.strip().casefold(),
+    )
+
+
+def address_taken_message(email: str, *, owner: str, where: str) -> str:
+    return f"{email} is the address of {owner} ({where}): one address is one person."
+
+
+def _check_address(contact: Contact) -> None:
+    """An address is one person's. Logins, survey invitations and notification settings are
+    matched by address whatever its case, so another person under it would be taken for
+    its owner. The same person may be a contact of several units under one address, once
+    per unit. Another name is checked when the address is given or changed, so renaming a
+    contact of several units stays possible (one row at a time)."""
+    others = list(
+        Contact.objects.annotate(address=Lower("email"))  # contact_email_lower_idx
+        .filter(address=contact.email.lower())
+        .exclude(pk=contact.pk)
+        .select_related("unit")
+    )
+    if any(other.unit_id == contact.unit_id for other in others):
+        raise DomainError(f"{contact.email} is already a contact of {contact.unit.name}.", field="email")
+    if contact.pk is not None:
+        stored = Contact.objects.filter(pk=contact.pk).values_list("email", flat=True).first()
+        if stored is not None and stored.lower() == contact.email.lower():
+            return
+    for other in others:
+        if not is_same_person(contact.first_name, contact.last_name, other):
+            raise DomainError(
+                address_taken_message(contact.email, owner=other.full_name, where=other.unit.name),
+                field="email",
+            )
+
+
 @transaction.atomic
 def contact_save(*, contact: Contact, by=None) -> Contact:
     """Create or change a contact. A unit has one active customer at most, so that who
-    decides for it is never in doubt."""
+    decides for it is never in doubt; an address is one person's (_check_address)."""
     if by is not None:
         ensure_can_edit_unit(user=by, unit=contact.unit)
     if (
@@ -70,8 +108,7 @@ def contact_save(*, contact: Contact, by=None) -> Contact:
             f"{contact.unit.name} already has an active customer; make that contact a stakeholder first.",
             field="role",
         )
-    if Contact.objects.filter(unit=contact.unit, email__iexact=contact.email).exclude(pk=contact.pk).exists():
-        raise DomainError(f"{contact.email} is already a contact of {contact.unit.name}.", field="email")
+    _check_address(contact)
     try:
         with transaction.atomic():
             contact.save()

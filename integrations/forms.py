@@ -2,10 +2,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from brm.forms import BrowserFormMixin
+
 from .models import SUBSCRIBABLE_EVENTS
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(BrowserFormMixin, forms.Form):
     name = forms.CharField(max_length=120, help_text="What receives the events, e.g. “Service desk”.")
     # A CharField, not a URLField: a missing scheme is an error to show, not one to guess.
     url = forms.CharField(

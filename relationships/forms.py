@@ -1,17 +1,18 @@
 """Forms of the staff workspace. They check the shape of the input; the rules (who may,
 in which state) stay in relationships.services and come back as field errors."""
 
-import datetime
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from brm.forms import BrowserFormMixin, DateInput, DateTimeInput, Textarea, keeping
 from customers.models import BusinessUnit, Contact
 
+from . import rules
 from .models import Escalation, FollowUpAction, Interaction, Opportunity, Requirement
+from .services import DUE_IN_THE_PAST
 
 User = get_user_model()
 ACTION_ROWS = 3
@@ -64,17 +65,6 @@ class StaffChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.username
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class BootstrapWidgetsMixin:
@@ -141,14 +131,15 @@ class ActionRowsMixin:
                 self.add_error(f"action_{n}_owner", "Choose who owns this action.")
             if due is None:
                 self.add_error(f"action_{n}_due", "Give the action a due date.")
-            elif due < today - datetime.timedelta(days=1):
-                self.add_error(f"action_{n}_due", "A new action cannot be due in the past.")
+            elif rules.sets_a_past_date(value=due, today=today):
+                # The service's rule, checked here too to put the message at its row.
+                self.add_error(f"action_{n}_due", DUE_IN_THE_PAST)
             actions.append({"title": title, "owner": owner, "due_on": due})
         data["actions"] = actions
         return data
 
 
-class InteractionForm(BootstrapWidgetsMixin, ActionRowsMixin, forms.Form):
+class InteractionForm(BrowserFormMixin, BootstrapWidgetsMixin, ActionRowsMixin, forms.Form):
     """Log a contact moment, with up to three follow-up actions agreed in it."""
 
     kind = forms.ChoiceField(
@@ -165,19 +156,19 @@ class InteractionForm(BootstrapWidgetsMixin, ActionRowsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Who was there",
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    notes = forms.CharField(widget=Textarea(attrs={"rows": 4}), required=False)
     is_shared_with_business = forms.BooleanField(
         required=False, label="Share these notes with the business in the portal"
     )
 
     def __init__(self, *args, unit: BusinessUnit, user, with_actions: bool = True, **kwargs):
         kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault(
-            "occurred_at", timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
-        )
+        kwargs["initial"].setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
         self.unit = unit
-        self.fields["contacts"].queryset = unit.contacts.filter(is_active=True)
+        # Who was there stays there, if they have left the unit's active contacts since.
+        present = self.initial.get("contacts") or []
+        self.fields["contacts"].queryset = keeping(unit.contacts.filter(is_active=True), *present)
         self.fields["contacts"].label_from_instance = lambda c: (
             f"{c.full_name} ({c.get_role_display().split(' (')[0]})"
         )
@@ -185,25 +176,25 @@ class InteractionForm(BootstrapWidgetsMixin, ActionRowsMixin, forms.Form):
         self.style_widgets()
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(BrowserFormMixin, forms.ModelForm):
     owner = StaffChoiceField(queryset=User.objects.none())
 
     class Meta:
         model = FollowUpAction
         fields = ["unit", "title", "description", "owner", "due_on"]
-        widgets = {"due_on": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"due_on": DateInput(), "description": Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["owner"].queryset = staff_choices()
+        self.fields["unit"].queryset = keeping(units, self.instance.unit_id)
+        self.fields["owner"].queryset = keeping(staff_choices(), self.instance.owner_id)
 
 
-class RequirementForm(forms.ModelForm):
+class RequirementForm(BrowserFormMixin, forms.ModelForm):
     class Meta:
         model = Requirement
         fields = ["unit", "title", "description", "kind", "service", "priority", "desired_by"]
-        widgets = {"desired_by": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"desired_by": DateInput(), "description": Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -216,25 +207,25 @@ class RequirementForm(forms.ModelForm):
         return data
 
 
-class OpportunityForm(forms.ModelForm):
+class OpportunityForm(BrowserFormMixin, forms.ModelForm):
     owner = StaffChoiceField(queryset=User.objects.none(), required=False)
 
     class Meta:
         model = Opportunity
         fields = ["unit", "title", "description", "kind", "status", "estimated_annual_value", "owner"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"description": Textarea(attrs={"rows": 4})}
         labels = {"estimated_annual_value": "Estimated annual value (€)"}
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["owner"].queryset = staff_choices()
+        self.fields["unit"].queryset = keeping(units, self.instance.unit_id)
+        self.fields["owner"].queryset = keeping(staff_choices(), self.instance.owner_id)
 
 
-class EscalationRaiseForm(forms.Form):
+class EscalationRaiseForm(BrowserFormMixin, forms.Form):
     unit = forms.ModelChoiceField(queryset=BusinessUnit.objects.none())
     subject = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(widget=Textarea(attrs={"rows": 4}))
     severity = forms.ChoiceField(choices=Escalation.Severity.choices, initial=Escalation.Severity.MEDIUM)
 
     def __init__(self, *args, units, **kwargs):
@@ -242,16 +233,16 @@ class EscalationRaiseForm(forms.Form):
         self.fields["unit"].queryset = units
 
 
-class EscalationStepForm(forms.Form):
+class EscalationStepForm(BrowserFormMixin, forms.Form):
     """A note for acknowledge / escalate / comment, the resolution for resolve."""
 
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+    note = forms.CharField(widget=Textarea(attrs={"rows": 2}), required=False, label="Note")
 
 
-class ReviewForm(ActionRowsMixin, forms.Form):
+class ReviewForm(BrowserFormMixin, ActionRowsMixin, forms.Form):
     subject = forms.CharField(max_length=200)
     occurred_at = forms.DateTimeField(label="When", widget=DateTimeInput())
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 16}), label="Agenda and notes")
+    notes = forms.CharField(widget=Textarea(attrs={"rows": 16}), label="Agenda and notes")
     sentiment = forms.ChoiceField(
         choices=Interaction.Sentiment.choices, initial=Interaction.Sentiment.NEUTRAL
     )
@@ -272,7 +263,7 @@ class SearchFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search")
 
 
-class NotificationPreferencesForm(forms.Form):
+class NotificationPreferencesForm(BrowserFormMixin, forms.Form):
     """One radio choice per kind of e-mail of the person's audience (staff or business),
     offering only what the kind allows."""
 

@@ -9,6 +9,13 @@ from django.conf import settings
 TOP_LEVEL = 3
 
 
+def sets_a_past_date(*, value: datetime.date | None, stored: datetime.date | None = None, today) -> bool:
+    """Someone sets or moves a date (an action's due date, a requirement's wanted-by date)
+    to before today. A date that has passed and is left as it was is no error: overdue
+    work stays editable, and a due date before the row was made can only be set this way."""
+    return value is not None and value != stored and value < today
+
+
 def response_hours(severity: str) -> int:
     """How long each level of the route has to respond, by severity (settings)."""
     return settings.BRM_ESCALATION_RESPONSE_HOURS[severity]

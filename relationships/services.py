@@ -33,6 +33,9 @@ from .models import (
 
 User = get_user_model()
 
+DUE_IN_THE_PAST = "A due date cannot be in the past."
+DESIRED_IN_THE_PAST = "The desired date cannot be in the past."
+
 
 def _acting_contact(*, user, unit: BusinessUnit, what: str) -> Contact | None:
     """The contact a business user acts as for `unit`; None for staff who may act on it."""
@@ -87,8 +90,13 @@ def interaction_log(
     )
     interaction.contacts.set(contacts)
     interaction.staff.set({*staff, by})
-    for action in actions:
-        action_create(unit=unit, by=by, interaction=interaction, **action)
+    for number, action in enumerate(actions, start=1):
+        try:
+            action_create(unit=unit, by=by, interaction=interaction, **action)
+        except DomainPermissionError:
+            raise
+        except DomainError as error:
+            raise DomainError(f"Action {number}: {error.message}", field="actions") from error
     return interaction
 
 
@@ -153,9 +161,14 @@ def action_create(
     survey_response: SurveyResponse | None = None,
     agreement: Agreement | None = None,
 ) -> FollowUpAction:
-    """Open a follow-up action. `by` None means the portal itself opened it (a job)."""
+    """Open a follow-up action. `by` None means the portal itself opened it (a job).
+
+    A person sets a due date of today or later. A job may record a date already passed
+    (the agreement review that fell due last week is due then, not today)."""
     if by is not None:
         ensure_can_edit_unit(user=by, unit=unit)
+        if rules.sets_a_past_date(value=due_on, today=timezone.localdate()):
+            raise DomainError(DUE_IN_THE_PAST, field="due_on")
     if owner is None or not owner.is_staff:
         raise DomainError("An action is owned by a member of IT staff.", field="owner")
     return FollowUpAction.objects.create(
@@ -176,10 +189,14 @@ def action_update(
     *, action: FollowUpAction, by, title: str, owner, due_on: datetime.date, description: str = ""
 ) -> FollowUpAction:
     """Change what an action is, who owns it and when it is due: whoever may change the
-    action (action_is_changeable_by); the owner stays a member of IT staff."""
+    action (action_is_changeable_by); the owner stays a member of IT staff. A due date that
+    is moved lands today or later (so never before the action was opened); an overdue action
+    left at its date can still be renamed or handed over."""
     _ensure_may_change_action(user=by, action=action)
     if owner is None or not owner.is_staff:
         raise DomainError("An action is owned by a member of IT staff.", field="owner")
+    if rules.sets_a_past_date(value=due_on, stored=action.due_on, today=timezone.localdate()):
+        raise DomainError(DUE_IN_THE_PAST, field="due_on")
     action.title = title
     action.owner = owner
     action.due_on = due_on
@@ -190,10 +207,13 @@ def action_update(
 
 @transaction.atomic
 def action_set_status(*, action: FollowUpAction, by, status: str) -> FollowUpAction:
-    """Owner, the unit's relationship manager or IT management move an action along."""
+    """Owner, the unit's relationship manager or IT management move an action along. The
+    status it already has changes nothing (a repeated "done" keeps when it was done)."""
     _ensure_may_change_action(user=by, action=action)
     if status not in FollowUpAction.Status.values:
         raise DomainError(f"Unknown status {status!r}.", field="status")
+    if status == action.status:
+        return action
     return _action_write_status(action, status)
 
 
@@ -242,12 +262,18 @@ def opportunity_save(*, opportunity: Opportunity, by) -> Opportunity:
 
 
 def _check_requirement_fields(
-    *, kind: str, service: Service | None, desired_by: datetime.date | None
+    *,
+    kind: str,
+    service: Service | None,
+    desired_by: datetime.date | None,
+    stored_desired_by: datetime.date | None = None,
 ) -> None:
+    """A change names its service; a desired date that is set or moved is today or later
+    (a draft whose date has passed can still be completed)."""
     if kind == Requirement.Kind.CHANGE and service is None:
         raise DomainError("A change request must name the service to change.", field="service")
-    if desired_by is not None and desired_by < timezone.localdate():
-        raise DomainError("The desired date cannot be in the past.", field="desired_by")
+    if rules.sets_a_past_date(value=desired_by, stored=stored_desired_by, today=timezone.localdate()):
+        raise DomainError(DESIRED_IN_THE_PAST, field="desired_by")
 
 
 @transaction.atomic
@@ -297,7 +323,9 @@ def requirement_update(
     _ensure_status(requirement, Requirement.Status.DRAFT, doing="changed")
     if _acting_contact(user=by, unit=requirement.unit, what="change its requirements") is None:
         ensure_can_edit_unit(user=by, unit=requirement.unit)
-    _check_requirement_fields(kind=kind, service=service, desired_by=desired_by)
+    _check_requirement_fields(
+        kind=kind, service=service, desired_by=desired_by, stored_desired_by=requirement.desired_by
+    )
     requirement.title = title
     requirement.description = description
     requirement.kind = kind

@@ -1,5 +1,7 @@
 from django import forms
 
+from brm.forms import BrowserFormMixin, DateInput, Textarea, keeping
+
 from .models import Agreement, Service, ServiceCategory, ServiceLevelTarget
 
 
@@ -19,20 +21,20 @@ class AgreementFilter(forms.Form):
     )
 
 
-class ServiceForm(forms.ModelForm):
+class ServiceForm(BrowserFormMixin, forms.ModelForm):
     class Meta:
         model = Service
         fields = ["name", "code", "category", "lifecycle", "owner", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"description": Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
-            self.fields["owner"].queryset.filter(is_active=True).order_by("last_name")
+        self.fields["owner"].queryset = keeping(
+            self.fields["owner"].queryset.filter(is_active=True).order_by("last_name"), self.instance.owner_id
         )
 
 
-class TargetForm(forms.ModelForm):
+class TargetForm(BrowserFormMixin, forms.ModelForm):
     class Meta:
         model = ServiceLevelTarget
         fields = ["name", "metric", "direction", "target_value", "unit_of_measure"]
@@ -48,7 +50,7 @@ class TargetForm(forms.ModelForm):
         return cleaned
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(BrowserFormMixin, forms.ModelForm):
     class Meta:
         model = Agreement
         fields = [
@@ -62,10 +64,10 @@ class AgreementForm(forms.ModelForm):
             "notes",
         ]
         widgets = {
-            "valid_from": forms.DateInput(attrs={"type": "date"}),
-            "valid_until": forms.DateInput(attrs={"type": "date"}),
-            "next_review_on": forms.DateInput(attrs={"type": "date"}),
-            "notes": forms.Textarea(attrs={"rows": 3}),
+            "valid_from": DateInput(),
+            "valid_until": DateInput(),
+            "next_review_on": DateInput(),
+            "notes": Textarea(attrs={"rows": 3}),
         }
         help_texts = {
             "next_review_on": "Leave empty: signing plans the first review one interval after the start."
@@ -73,4 +75,4 @@ class AgreementForm(forms.ModelForm):
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        self.fields["unit"].queryset = keeping(units, self.instance.unit_id)

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -124,6 +125,9 @@ class ServiceLevelTarget(models.Model):
         return value <= self.target_value
 
 
+REVIEW_INTERVAL_MESSAGE = "Review between every 1 and every 60 months."
+
+
 class AgreementQuerySet(models.QuerySet):
     def review_due_by(self, day):
         return self.filter(status=Agreement.Status.ACTIVE, next_review_on__lte=day)
@@ -131,6 +135,8 @@ class AgreementQuerySet(models.QuerySet):
 
 class Agreement(models.Model):
     """A service level agreement with a customer unit, signed by its deciding customer."""
+
+    REVIEW_INTERVAL_MONTHS = (1, 60)
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -169,6 +175,12 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(review_interval_months__gte=1, review_interval_months__lte=60),
                 name="agreement_review_interval_range",
+                violation_error_message=REVIEW_INTERVAL_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(next_review_on__isnull=True) | Q(next_review_on__gte=F("valid_from")),
+                name="agreement_review_not_before_start",
+                violation_error_message="The next review cannot come before the agreement starts.",
             ),
             models.CheckConstraint(
                 condition=~Q(status="active") | Q(signed_by__isnull=False),
@@ -180,6 +192,26 @@ class Agreement(models.Model):
 
     def __str__(self):
         return f"{self.reference} — {self.title}"
+
+    def rule_errors(self) -> dict[str, str]:
+        """What makes these dates and interval impossible, by field (no queries). The staff
+        form shows them through clean(); services.agreement_save refuses them for every
+        door; the constraints above keep them out of the database."""
+        errors = {}
+        low, high = self.REVIEW_INTERVAL_MONTHS
+        if self.review_interval_months is not None and not low <= self.review_interval_months <= high:
+            errors["review_interval_months"] = REVIEW_INTERVAL_MESSAGE
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors["valid_until"] = "The end date must come after the start date."
+        if self.valid_from and self.next_review_on and self.next_review_on < self.valid_from:
+            start = f"{self.valid_from.day} {self.valid_from:%b %Y}"
+            errors["next_review_on"] = f"The next review cannot come before the agreement starts ({start})."
+        return errors
+
+    def clean(self):
+        super().clean()
+        if errors := self.rule_errors():
+            raise ValidationError(errors)
 
 
 class SubscriptionQuerySet(models.QuerySet):

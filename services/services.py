@@ -181,7 +181,9 @@ def target_save(*, target: ServiceLevelTarget, by) -> ServiceLevelTarget:
 @transaction.atomic
 def agreement_save(*, agreement: Agreement, by) -> Agreement:
     """Staff of the unit's portfolio draft and maintain agreements. A signed agreement keeps
-    its unit and start date: what was signed is not rewritten."""
+    its unit and start date: what was signed is not rewritten. The dates and interval must
+    be possible (Agreement.rule_errors): it ends after it starts, the next review is not
+    before the start, reviews come every 1 to 60 months."""
     from customers.services import ensure_can_edit_unit
 
     ensure_can_edit_unit(user=by, unit=agreement.unit)
@@ -194,10 +196,9 @@ def agreement_save(*, agreement: Agreement, by) -> Agreement:
             raise DomainError("A signed agreement keeps its unit and start date; draft a new one instead.")
     else:
         agreement.status = Agreement.Status.DRAFT
-    if agreement.valid_until and agreement.valid_until <= agreement.valid_from:
-        raise DomainError("The end date must come after the start date.", field="valid_until")
-    if not 1 <= agreement.review_interval_months <= 60:
-        raise DomainError("Review between every 1 and every 60 months.", field="review_interval_months")
+    if errors := agreement.rule_errors():
+        field, message = next(iter(errors.items()))
+        raise DomainError(message, field=field)
     if Agreement.objects.filter(reference__iexact=agreement.reference).exclude(pk=agreement.pk).exists():
         raise DomainError(f"The reference {agreement.reference} is already used.", field="reference")
     agreement.save()

@@ -7,6 +7,7 @@ every message appears by the input it is about.
 from django import forms
 
 from brm.domain import DomainError
+from brm.forms import BrowserFormMixin, DateInput, Textarea
 from relationships.models import Escalation, Requirement
 from services.models import Service, Subscription
 
@@ -21,7 +22,7 @@ RECOMMEND_CHOICES = [(n, str(n)) for n in range(11)]
 RATING_CHOICES = SATISFACTION_CHOICES
 
 
-class PortalForm(forms.Form):
+class PortalForm(BrowserFormMixin, forms.Form):
     """Bootstrap classes and ARIA on every widget: `is-invalid` and `aria-describedby`
     pointing at the message when a field has an error."""
 
@@ -88,7 +89,7 @@ class RequirementForm(PortalForm):
         empty_label="— none —",
     )
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=Textarea(attrs={"rows": 5}),
         max_length=5000,
         help_text="What should it do, for whom, and what result do you expect?",
     )
@@ -96,7 +97,7 @@ class RequirementForm(PortalForm):
     desired_by = forms.DateField(
         required=False,
         label="Wanted by",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="Optional. The date you would like it by.",
     )
 
@@ -114,7 +115,7 @@ class DecisionForm(PortalForm):
     reason = forms.CharField(
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         label="Reason",
         help_text="Required when you reject; shared with IT.",
     )
@@ -129,7 +130,7 @@ class OrderForm(PortalForm):
     notes = forms.CharField(
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         label="Notes for IT",
         help_text="Optional: when you need it, who will use it.",
     )
@@ -159,7 +160,7 @@ class EscalationForm(PortalForm):
         empty_label="— not about one service —",
     )
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=Textarea(attrs={"rows": 6}),
         max_length=5000,
         help_text="What happened, since when, what it costs your unit, what you tried.",
     )
@@ -183,7 +184,7 @@ class CommentForm(PortalForm):
     note = forms.CharField(
         label="Your comment",
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
     )
 
 
@@ -195,7 +196,7 @@ class EscalateForm(PortalForm):
     note = forms.CharField(
         label="Why escalate further?",
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Textarea(attrs={"rows": 2}),
     )
 
 
@@ -220,7 +221,7 @@ class SurveyForm(PortalForm):
     comment = forms.CharField(
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=Textarea(attrs={"rows": 4}),
         label="Anything you would like to tell us?",
         help_text="Optional. Your relationship manager reads every comment.",
     )

@@ -115,7 +115,7 @@ def interaction_edit(request, pk):
     initial = {
         "kind": interaction.kind,
         "subject": interaction.subject,
-        "occurred_at": timezone.localtime(interaction.occurred_at).strftime("%Y-%m-%dT%H:%M"),
+        "occurred_at": interaction.occurred_at,  # shown to the minute; kept as stored if unchanged
         "sentiment": interaction.sentiment,
         "notes": interaction.notes,
         "is_shared_with_business": interaction.is_shared_with_business,

@@ -123,7 +123,7 @@ def service_review(request, agreement_pk):
     agenda = selectors.service_review_agenda(agreement=agreement)
     initial = {
         "subject": f"Service review: {agreement.title}",
-        "occurred_at": timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M"),
+        "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
         "notes": agenda["agenda"],
         "mark_reviewed": True,
     }

@@ -185,16 +185,17 @@ class ServiceLevelTargetInputSerializer(ModelSerializer):
         return attrs
 
 
-def _dates_in_order(attrs, instance, start: str, end: str, message: str, *, strict: bool = True):
-    begin = attrs.get(start, getattr(instance, start, None))
-    finish = attrs.get(end, getattr(instance, end, None))
-    if begin and finish and (finish <= begin if strict else finish < begin):
-        raise serializers.ValidationError({end: message})
-
-
 class AgreementInputSerializer(ModelSerializer):
+    """Types and ids; services.agreement_save applies the rules (dates in order, the next
+    review not before the start, a signed agreement keeps its unit and start)."""
+
     unit = unit_field()
-    review_interval_months = StrictIntegerField(min_value=1, max_value=60, required=False)
+    # The range is the model's; stated here too so that the schema documents it.
+    review_interval_months = StrictIntegerField(
+        min_value=Agreement.REVIEW_INTERVAL_MONTHS[0],
+        max_value=Agreement.REVIEW_INTERVAL_MONTHS[1],
+        required=False,
+    )
 
     class Meta:
         model = Agreement
@@ -205,14 +206,10 @@ class AgreementInputSerializer(ModelSerializer):
             "valid_from",
             "valid_until",
             "review_interval_months",
+            "next_review_on",
             "notes",
         ]
-
-    def validate(self, attrs):
-        _dates_in_order(
-            attrs, self.instance, "valid_from", "valid_until", "The end date must come after the start date."
-        )
-        return attrs
+        validators = []  # agreement_save says which rule is broken, at its field
 
 
 def _visible(queryset, user):

@@ -98,6 +98,13 @@ class AgreementViewSet(HistoryMixin, ModelWriteMixin, *READ):
     def get_queryset(self):
         return selectors.agreement_list(user=self.request.user)
 
+    def save_instance(self, instance, data):
+        if instance.pk:
+            ensure_can_edit_unit(user=self.request.user, unit=instance.unit)
+        for name, value in data.items():
+            setattr(instance, name, value)
+        return services.agreement_save(agreement=instance, by=self.request.user)
+
     @extend_schema(
         request=None,
         summary="Sign an agreement (the unit's deciding customer only)",

@@ -244,7 +244,10 @@ def test_a_contact_without_a_login_gets_everything_immediately(time_machine, run
 def test_the_set_password_link_is_sent_at_once_whatever_was_chosen(run, prefer, unit_a, rm, purchaser_a):
     for kind in NotificationKind:
         prefer(purchaser_a.user, kind, DIGEST)
-    newcomer = ContactFactory(unit=unit_a, email=purchaser_a.email.upper(), first_name="Piet")
+    # Piet also becomes a contact of Finance, under his address in another case.
+    newcomer = ContactFactory(
+        unit=unit_a.parent, email=purchaser_a.email.upper(), first_name="Piet", last_name="Purchaser"
+    )
     run(contact_grant_portal_access, contact=newcomer, by=rm)
     [message] = mail.outbox
     assert message.subject == "Your access to the BRM self-service portal"

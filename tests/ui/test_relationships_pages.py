@@ -126,7 +126,7 @@ def test_quick_log_bad_input_shows_messages_at_the_fields_and_saves_nothing(rm_c
     )
     form = response.context["form"]
     assert form.errors["subject"] == ["This field is required."]
-    assert form.errors["action_0_due"] == ["A new action cannot be due in the past."]
+    assert form.errors["action_0_due"] == ["A due date cannot be in the past."]
     assert 'id="error_1_id_subject"' in response.content.decode() or "is-invalid" in response.content.decode()
     # The service's rule (not in the future) comes back at its field too.
     response = rm_client.post(
