@@ -531,12 +531,18 @@ def notification_digest(*, now: datetime.datetime | None = None) -> int:
     """Job 6: send each person who chose a daily digest one e-mail listing the messages held
     for them (notifications.py), and mark those as sent in it. Returns how many digests.
 
+    The day's digest is due from BRM_DIGEST_HOUR (TIME_ZONE): beat runs this every few
+    minutes, so the first run at or after that hour sends it, also when beat was down at
+    the hour itself; before it, nothing is sent.
+
     One transaction per person: their waiting items are locked (a parallel run skips
     them), the digest is written to the outbox under a key naming the person and the day,
     and the items point at it. A crash rolls back one person's digest and leaves their
     items waiting for the next run; a second run the same day finds the key taken, so
     sends no second digest (what arrived since waits for tomorrow's)."""
     now = now or timezone.now()
+    if timezone.localtime(now).hour < settings.BRM_DIGEST_HOUR:
+        return 0
     day = timezone.localdate(now)
     user_ids = list(
         DigestItem.objects.waiting()
