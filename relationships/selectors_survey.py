@@ -142,15 +142,16 @@ def campaign_progress(campaign: SurveyCampaign) -> CampaignProgress:
 # --- One answer, as its respondent reads it back ------------------------------------------
 
 
+def survey_rated_subscriptions(unit):
+    """The subscriptions an answer for `unit` (a unit, its id or an OuterRef) rates, one
+    question each: the survey form asks these, the invitation e-mail counts them
+    (`rules.survey_question_count`)."""
+    return Subscription.objects.active().filter(unit=unit)
+
+
 def survey_subscriptions(*, unit_id: int) -> list[Subscription]:
-    """The services an answer for the unit rates, one question each: the survey form asks
-    these and the invitation counts them (`rules.survey_question_count`)."""
-    return list(
-        Subscription.objects.active()
-        .filter(unit_id=unit_id)
-        .select_related("service")
-        .order_by("service__name")
-    )
+    """The services an answer for the unit rates, in the order the form asks them."""
+    return list(survey_rated_subscriptions(unit_id).select_related("service").order_by("service__name"))
 
 
 @dataclass(frozen=True)

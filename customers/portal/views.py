@@ -20,6 +20,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from brm import freshness
@@ -33,9 +34,16 @@ from relationships import rules
 from relationships.models import (
     Escalation,
     EscalationEvent,
+    NotificationPreference,
     Requirement,
     SurveyInvitation,
     hash_survey_token,
+)
+from relationships.notifications import (
+    survey_mail_delivery_for,
+    survey_mail_delivery_set,
+    survey_opt_out_contact,
+    survey_opt_out_link,
 )
 from relationships.selectors_survey import survey_answer_summary, survey_subscriptions
 from relationships.services import (
@@ -630,6 +638,8 @@ _STATE_MESSAGES = {
 }
 
 
+Delivery = NotificationPreference.Delivery
+
 # The respondent's own browser is told it answered (a cookie signed with SECRET_KEY naming
 # the invitation), so the thank-you page and a reopened link can thank them, while any other
 # browser, a guesser's included, still gets the one page for every link that is not open.
@@ -743,6 +753,7 @@ def _survey_thanks(request, summary, *, just_answered: bool):
             "summary": summary,
             "answers": _survey_answer_lines(summary) if fresh else [],
             "just_answered": just_answered,
+            "opt_out_link": survey_opt_out_link(contact=summary.response.invitation.contact),
         },
     )
     return _survey_private(response)
@@ -767,6 +778,33 @@ def _survey_answer_lines(summary) -> list[tuple[str, str]]:
 
 def _survey_closed(request):
     return _survey_private(render(request, "survey/closed.html", status=404))
+
+
+@csrf_exempt  # RFC 8058: a mail program's one-click POST carries no CSRF token; the signed link is the key
+@never_cache
+@throttle(SurveyLinkThrottle)
+def public_survey_opt_out(request, token):
+    """The link in every survey e-mail (and its List-Unsubscribe header): stop, or resume,
+    the surveys without signing in. GET only shows the choice (link checkers open links);
+    POST makes it, from the page's button or from a mail program's one-click request."""
+    contact = survey_opt_out_contact(token=token)
+    if contact is None:
+        return _survey_private(render(request, "survey/opt_out_invalid.html", status=404))
+    changed, error = request.method == "POST", None
+    if changed:
+        wanted = Delivery.IMMEDIATE if request.POST.get("choice") == "resume" else Delivery.OFF
+        try:
+            survey_mail_delivery_set(contact=contact, delivery=wanted)
+        except DomainError as refused:
+            changed, error = False, refused.message
+    context = {
+        "contact": contact,
+        "delivery": survey_mail_delivery_for(contact=contact),
+        "changed": changed,
+        "error": error,
+        "has_login": bool(contact.user_id and contact.user.is_active),
+    }
+    return _survey_private(render(request, "survey/opt_out.html", context, status=400 if error else 200))
 
 
 # --- Portal access ---------------------------------------------------------------------
