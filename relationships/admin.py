@@ -163,9 +163,9 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
-    list_display = ("user", "kind", "delivery", "updated_at")
+    list_display = ("user", "address", "kind", "delivery", "updated_at")
     list_filter = ("kind", "delivery")
-    search_fields = ("user__username", "user__email")
+    search_fields = ("user__username", "user__email", "address")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
 

@@ -20,8 +20,8 @@ from types import SimpleNamespace
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -42,7 +42,7 @@ from .models import (
     hash_survey_token,
     survey_token_for,
 )
-from .selectors_survey import invitation_email_key
+from .selectors_survey import invitation_email_key, survey_rated_subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,8 @@ def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
         invitations = list(
             SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=invitation_ids, campaign_id=campaign_id, status=SurveyInvitation.Status.PENDING)
-            .select_related("contact", "unit", "campaign")
+            .select_related("contact__user", "unit", "campaign")
+            .annotate(services_rated=_services_rated(OuterRef("unit")))
         )
         now = timezone.now()
         bodies = _survey_invitation_bodies(invitations)
@@ -216,6 +217,7 @@ def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
                     "template": "survey_invitation",
                     "context": _survey_invitation_context(invitation),
                     "bodies": bodies.get(invitation.pk),
+                    "headers": notifications.survey_mail_headers(contact=invitation.contact),
                 }
                 for invitation in invitations
             ]
@@ -229,13 +231,36 @@ def survey_send_chunk(*, campaign_id: int, invitation_ids: list[int]) -> int:
     return sent
 
 
+def _services_rated(unit):
+    """How many services a unit's answer rates, as a subquery (one question each)."""
+    counted = survey_rated_subscriptions(unit).order_by().values("unit").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def _survey_invitation_context(invitation: SurveyInvitation) -> dict:
-    return {"invitation": invitation, "contact": invitation.contact, "campaign": invitation.campaign}
+    """What an invitation e-mail and its reminders show. `invitation.services_rated` is
+    annotated by the callers (`_services_rated`), else counted here (a query)."""
+    services_rated = getattr(invitation, "services_rated", None)
+    if services_rated is None:
+        services_rated = survey_rated_subscriptions(invitation.unit_id).count()
+    return {
+        "invitation": invitation,
+        "contact": invitation.contact,
+        "campaign": invitation.campaign,
+        "question_count": rules.survey_question_count(services_rated=services_rated),
+        "settings_link": notifications.survey_settings_link(contact=invitation.contact),
+    }
 
 
 # Stand-ins for what differs between the invitations of a campaign: letters and digits
 # only, so that HTML escaping leaves them as they are.
-_SLOTS = {"name": "BRMSLOTNAMEq7", "unit": "BRMSLOTUNITq7", "link": "BRMSLOTLINKq7"}
+_SLOTS = {
+    "name": "BRMSLOTNAMEq7",
+    "unit": "BRMSLOTUNITq7",
+    "link": "BRMSLOTLINKq7",
+    "questions": "BRMSLOTQUESTIONSq7",
+    "settings": "BRMSLOTSETTINGSq7",
+}
 _SLOT_PATTERN = re.compile("|".join(_SLOTS.values()))
 
 
@@ -252,15 +277,20 @@ def _survey_invitation_bodies(invitations: list[SurveyInvitation]) -> dict[int, 
         "invitation": SimpleNamespace(unit=SimpleNamespace(name=_SLOTS["unit"]), link=_SLOTS["link"]),
         "contact": SimpleNamespace(first_name=_SLOTS["name"], full_name=_SLOTS["name"]),
         "campaign": first.campaign,
+        "question_count": _SLOTS["questions"],
+        "settings_link": _SLOTS["settings"],
     }
     text, html = email_render(template="survey_invitation", context=stand_in)
 
     def filled(invitation: SurveyInvitation) -> tuple[str, str]:
         contact = invitation.contact
+        context = _survey_invitation_context(invitation)
         values = {  # `name`: the templates' `first_name|default:full_name`
             _SLOTS["name"]: contact.first_name or contact.full_name,
             _SLOTS["unit"]: invitation.unit.name,
             _SLOTS["link"]: invitation.link,
+            _SLOTS["questions"]: str(context["question_count"]),
+            _SLOTS["settings"]: context["settings_link"],
         }
         return (
             _SLOT_PATTERN.sub(lambda match: values[match.group()], text),
@@ -307,7 +337,8 @@ def survey_remind(*, now: datetime.datetime) -> int:
             invitations = list(
                 due.filter(pk__in=chunk)
                 .select_for_update(skip_locked=True, of=("self",))
-                .select_related("contact", "unit", "campaign")
+                .select_related("contact__user", "unit", "campaign")
+                .annotate(services_rated=_services_rated(OuterRef("unit")))
             )
             for invitation in invitations:
                 number = invitation.reminder_count + 1
@@ -316,12 +347,9 @@ def survey_remind(*, now: datetime.datetime) -> int:
                     to=[invitation.contact.email],
                     subject=f"Reminder: how is IT doing for {invitation.unit.name}?",
                     template="survey_reminder",
-                    context={
-                        "invitation": invitation,
-                        "contact": invitation.contact,
-                        "campaign": invitation.campaign,
-                    },
+                    context=_survey_invitation_context(invitation),
                     send=False,
+                    headers=notifications.survey_mail_headers(contact=invitation.contact),
                 )
                 if email is not None:
                     email_ids.append(email.pk)
@@ -531,12 +559,18 @@ def notification_digest(*, now: datetime.datetime | None = None) -> int:
     """Job 6: send each person who chose a daily digest one e-mail listing the messages held
     for them (notifications.py), and mark those as sent in it. Returns how many digests.
 
+    The day's digest is due from BRM_DIGEST_HOUR (TIME_ZONE): beat runs this every few
+    minutes, so the first run at or after that hour sends it, also when beat was down at
+    the hour itself; before it, nothing is sent.
+
     One transaction per person: their waiting items are locked (a parallel run skips
     them), the digest is written to the outbox under a key naming the person and the day,
     and the items point at it. A crash rolls back one person's digest and leaves their
     items waiting for the next run; a second run the same day finds the key taken, so
     sends no second digest (what arrived since waits for tomorrow's)."""
     now = now or timezone.now()
+    if timezone.localtime(now).hour < settings.BRM_DIGEST_HOUR:
+        return 0
     day = timezone.localdate(now)
     user_ids = list(
         DigestItem.objects.waiting()

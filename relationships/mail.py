@@ -56,12 +56,14 @@ def _prepare(
     context: dict,
     wanted: dict | None = None,
     bodies: tuple[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[OutgoingEmail, list[DigestItem]] | None:
     """Render one e-mail and apply its recipients' notification preferences: the row keeps
     the addresses that want it now, records the others and why in `withheld`, and comes
     with a digest item (not yet saved) for each address that wants it in the digest. A row
     left with no address is SKIPPED: kept, so its key still makes a second run a no-op.
-    `bodies`: the text and HTML rendered already (a batch renders a template once)."""
+    `bodies`: the text and HTML rendered already (a batch renders a template once).
+    `headers`: extra headers of the message (List-Unsubscribe, say)."""
     to = sorted({address for address in to if address})
     if not to:
         return None
@@ -85,6 +87,7 @@ def _prepare(
         subject=subject[:300],
         body_text=body_text,
         body_html=body_html,
+        headers=headers or {},
         kind=kind or "",
         withheld=withheld,
         status=OutgoingEmail.Status.PENDING if now_to else OutgoingEmail.Status.SKIPPED,
@@ -105,7 +108,14 @@ def _prepare(
 
 
 def email_enqueue(
-    *, key: str, to: list[str], subject: str, template: str, context: dict, send: bool = True
+    *,
+    key: str,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    send: bool = True,
+    headers: dict[str, str] | None = None,
 ) -> OutgoingEmail | None:
     """Queue one e-mail under `key`. A key already queued queues nothing: returns None.
 
@@ -115,8 +125,9 @@ def email_enqueue(
     that chose "off" is left out, one that chose the digest gets it in tomorrow's digest.
     `send=False` leaves the sending to the caller (a batch sender sends many rows in one
     task instead of one task per row); the flush job still sends a row nobody sent.
+    `headers`: extra headers of the message, kept with the row (List-Unsubscribe, say).
     """
-    prepared = _prepare(key=key, to=to, subject=subject, template=template, context=context)
+    prepared = _prepare(key=key, to=to, subject=subject, template=template, context=context, headers=headers)
     if prepared is None:
         return None
     row, items = prepared
@@ -124,7 +135,7 @@ def email_enqueue(
         key=row.key,
         defaults={
             field: getattr(row, field)
-            for field in ("to", "subject", "body_text", "body_html", "kind", "withheld", "status")
+            for field in ("to", "subject", "body_text", "body_html", "headers", "kind", "withheld", "status")
         },
     )
     if not created:
@@ -140,7 +151,7 @@ def email_enqueue(
 def email_enqueue_many(*, messages: list[dict]) -> int:
     """Queue many e-mails in few INSERTs (a campaign's invitations), each a dict of the
     arguments of `email_enqueue` (and optionally "bodies", its text and HTML rendered
-    already: see `email_render`); keys already queued are skipped. Nothing is sent: the
+    already: see `email_render`, and "headers"); keys already queued are skipped. Nothing is sent: the
     caller sends the rows (or the flush job does). Returns how many rows were new.
     Preferences are honoured as in `email_enqueue`."""
     keys = [message["key"][:200] for message in messages]
@@ -155,6 +166,7 @@ def email_enqueue_many(*, messages: list[dict]) -> int:
             **{name: message[name] for name in ("key", "to", "subject", "template", "context")},
             wanted=wanted,
             bodies=message.get("bodies"),
+            headers=message.get("headers"),
         )
         if prepared is None:
             continue
@@ -214,7 +226,7 @@ def _enqueue_send(email_id: int) -> None:
 
 
 # What a sender reads of a row before claiming it: the content never changes once queued.
-_CONTENT_FIELDS = ("pk", "key", "to", "subject", "body_text", "body_html")
+_CONTENT_FIELDS = ("pk", "key", "to", "subject", "body_text", "body_html", "headers")
 
 # Rows claimed, handed over and committed together. A crash after the mail server took
 # some of them and before the commit sends those again (same Message-IDs): at most this
@@ -324,7 +336,7 @@ def _prepared_message(email: OutgoingEmail, mail_connection, linesep: str) -> _P
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=email.to,
-        headers={"Message-ID": email_message_id(email.key)},
+        headers={**email.headers, "Message-ID": email_message_id(email.key)},
         connection=mail_connection,
     )
     if email.body_html:

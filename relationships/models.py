@@ -560,6 +560,8 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    # Extra headers of the message, such as List-Unsubscribe ({"List-Unsubscribe": "<…>"}).
+    headers = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -594,7 +596,10 @@ KINDS_NEVER_OFF = (NotificationKind.ESCALATIONS, NotificationKind.DECISIONS_ASKE
 
 
 class NotificationPreference(models.Model):
-    """How one person wants one kind of e-mail. No row means immediately."""
+    """How one person wants one kind of e-mail. No row means immediately.
+
+    A person is a login (`user`), or, for a business contact without one who stopped the
+    surveys from the link in a survey e-mail, their lower-cased e-mail `address`."""
 
     class Delivery(models.TextChoices):
         IMMEDIATE = "immediate", "Immediately"
@@ -602,16 +607,33 @@ class NotificationPreference(models.Model):
         OFF = "off", "Off"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
     )
+    address = models.EmailField(blank=True, help_text="Lower-cased; only for a person without a login.")
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["user", "kind"]
+        ordering = ["user", "address", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_one_per_kind"),
+            models.UniqueConstraint(
+                fields=["address", "kind"],
+                condition=Q(user__isnull=True),
+                name="notification_preference_one_per_address_kind",
+            ),
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(address=""))
+                | (Q(user__isnull=True) & ~Q(address="") & ~Q(delivery="digest")),
+                name="notification_preference_of_a_login_or_an_address",
+                violation_error_message="A preference belongs to a login, or to an address without one "
+                "(which has no digest to hold mail for).",
+            ),
             models.CheckConstraint(
                 condition=~Q(delivery="off", kind__in=[kind.value for kind in KINDS_NEVER_OFF]),
                 name="notification_preference_duty_never_off",
@@ -620,7 +642,7 @@ class NotificationPreference(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user}: {self.get_kind_display()} — {self.get_delivery_display()}"
+        return f"{self.user or self.address}: {self.get_kind_display()} — {self.get_delivery_display()}"
 
 
 class DigestItemQuerySet(models.QuerySet):

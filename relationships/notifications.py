@@ -32,7 +32,11 @@ What may not be switched off, and why:
 
 Recipients are matched to logins by e-mail address (a staff login's address, or the
 address of the contact a portal login belongs to); an address without a login, such as a
-contact asked to a survey who has no portal access, gets everything immediately.
+contact asked to a survey who has no portal access, gets everything immediately, unless
+they stopped the surveys from the link every survey e-mail carries (and its
+List-Unsubscribe header): that choice is kept for their address, and a login they are given
+later starts from it. A contact with a login who uses that link changes their login's
+choice, the one their Notifications page shows.
 """
 
 import datetime
@@ -40,8 +44,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -260,9 +267,10 @@ def deliveries_for_many(
     *, requests: list[tuple[NotificationKind | None, list[str]]]
 ) -> dict[tuple[NotificationKind | None, str], Recipient]:
     """What each recipient wants, for one e-mail or a job's whole batch, keyed by (kind,
-    lower-cased address): immediately unless a login owning the address chose otherwise.
+    lower-cased address): a login's own choice where a login owns the address, else the
+    choice kept for the address itself (made from a survey e-mail's link), else immediately.
     Two queries for the whole batch (none when no kind applies): the logins owning the
-    addresses, then their preferences for the kinds asked about."""
+    addresses, then the choices of those logins and of the addresses."""
     result: dict[tuple[NotificationKind | None, str], Recipient] = {}
     asked: dict[NotificationKind, set[str]] = defaultdict(set)
     for kind, addresses in requests:
@@ -294,20 +302,30 @@ def deliveries_for_many(
     owners: dict[str, set[int]] = defaultdict(set)
     for user_id, address in by_login.union(by_contact):
         owners[address].add(user_id)
-    if not owners:
-        return result
-    chosen = {
-        (user_id, kind): delivery
-        for user_id, kind, delivery in NotificationPreference.objects.filter(
-            kind__in=list(asked), user_id__in={pk for ids in owners.values() for pk in ids}
-        ).values_list("user_id", "kind", "delivery")
-    }
+    of_login, of_address = {}, {}
+    for user_id, address, kind, delivery in (
+        NotificationPreference.objects.filter(kind__in=list(asked))
+        .filter(
+            Q(user_id__in={pk for ids in owners.values() for pk in ids})
+            | Q(user__isnull=True, address__in=every_address)
+        )
+        .values_list("user_id", "address", "kind", "delivery")
+    ):
+        if user_id is None:
+            of_address[(address, kind)] = delivery
+        else:
+            of_login[(user_id, kind)] = delivery
     for kind, addresses in asked.items():
-        for address in addresses & owners.keys():
+        for address in addresses:
+            kept = of_address.get((address, kind), Delivery.IMMEDIATE)  # never the digest
+            if address not in owners:
+                result[(kind, address)] = Recipient(kept)
+                continue
+
             # An address shared by several logins gets what the most eager of them wants; a
             # digest goes to one of them only, so the address never gets two digests.
-            def choice(pk, kind=kind):
-                return chosen.get((pk, kind), Delivery.IMMEDIATE)
+            def choice(pk, kind=kind, kept=kept):
+                return of_login.get((pk, kind), kept)
 
             ranked = sorted(owners[address], key=lambda pk: (-_DELIVERY_RANK[choice(pk)], pk))
             best = choice(ranked[0])
@@ -319,8 +337,20 @@ def deliveries_for_many(
 
 
 def preferences_for(*, user) -> dict[str, str]:
-    """The person's choice for every kind of their audience (immediately where unset). One query."""
-    stored = dict(user.notification_preferences.values_list("kind", "delivery"))
+    """The person's choice for every kind of their audience: their own, else one kept for
+    their address from before they had a login, else immediately. One query."""
+    own_addresses = Contact.objects.filter(user=user).annotate(lowered=Lower("email")).values("lowered")
+    rows = NotificationPreference.objects.filter(
+        Q(user=user)
+        | (
+            Q(user__isnull=True)
+            & (Q(address__in=own_addresses) | Q(address=(user.email or "").strip().lower()))
+        )
+    ).values_list("user_id", "kind", "delivery")
+    stored = {}
+    # Rows kept for the address first, the person's own after them: their own choice wins.
+    for _, kind, delivery in sorted(rows, key=lambda row: row[0] is not None):
+        stored[kind] = delivery
     return {
         spec.kind.value: stored.get(spec.kind.value, Delivery.IMMEDIATE)
         for spec in kinds_for(audience_of(user))
@@ -345,4 +375,79 @@ def notification_preferences_save(*, user, choices: dict[str, str]) -> None:
         update_conflicts=True,
         unique_fields=["user", "kind"],
         update_fields=["delivery", "updated_at"],
+    )
+
+
+# --- The link in every survey e-mail: stop (or resume) the surveys without signing in -----
+
+_SURVEY_OPT_OUT_SALT = "brm-survey-opt-out"
+
+
+def survey_opt_out_token(*, contact: Contact) -> str:
+    """The secret of a contact's link to stop survey e-mails: their id signed with
+    SECRET_KEY. It does not expire, so the link of an old e-mail still works."""
+    return signing.Signer(salt=_SURVEY_OPT_OUT_SALT).sign(str(contact.pk))
+
+
+def survey_opt_out_link(*, contact: Contact) -> str:
+    return f"{settings.BRM_BASE_URL}{reverse('survey:opt-out', args=[survey_opt_out_token(contact=contact)])}"
+
+
+def survey_settings_link(*, contact: Contact) -> str:
+    """Where a survey e-mail sends its reader to choose their e-mails: their Notifications
+    page in the portal if they have a login, else the page that stops the surveys."""
+    if contact.user_id and contact.user.is_active:
+        return f"{settings.BRM_BASE_URL}{reverse('portal:notification-settings')}"
+    return survey_opt_out_link(contact=contact)
+
+
+def survey_mail_headers(*, contact: Contact) -> dict[str, str]:
+    """List-Unsubscribe with one click (RFC 8058): a mail program POSTs to the link."""
+    return {
+        "List-Unsubscribe": f"<{survey_opt_out_link(contact=contact)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def survey_opt_out_contact(*, token: str) -> Contact | None:
+    """The contact a stop-the-surveys link belongs to, or None for a forged or mangled one."""
+    try:
+        contact_id = signing.Signer(salt=_SURVEY_OPT_OUT_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return Contact.objects.select_related("user", "unit").filter(pk=contact_id).first()
+
+
+def _active_login(contact: Contact):
+    return contact.user if contact.user_id and contact.user.is_active else None
+
+
+def survey_mail_delivery_for(*, contact: Contact) -> str:
+    """How the contact gets survey e-mails: as their login chose (what their Notifications
+    page shows), else as chosen for their address."""
+    user = _active_login(contact)
+    if user is not None:
+        return preferences_for(user=user)[NotificationKind.SURVEYS.value]
+    kept = NotificationPreference.objects.filter(
+        user__isnull=True, address=contact.email.strip().lower(), kind=NotificationKind.SURVEYS
+    ).values_list("delivery", flat=True)
+    return next(iter(kept), Delivery.IMMEDIATE)
+
+
+@transaction.atomic
+def survey_mail_delivery_set(*, contact: Contact, delivery: str) -> None:
+    """Stop (OFF) or resume (IMMEDIATE) survey e-mails from the link in one. A contact with
+    a login changes their login's choice, the same their Notifications page saves; one
+    without has it kept for their address."""
+    if delivery not in (Delivery.IMMEDIATE, Delivery.OFF):
+        raise DomainError("Survey e-mails can be stopped or resumed here.", field="delivery")
+    user = _active_login(contact)
+    if user is not None:
+        notification_preferences_save(user=user, choices={NotificationKind.SURVEYS.value: delivery})
+        return
+    address = contact.email.strip().lower()
+    if not address:
+        raise DomainError("This contact has no e-mail address to stop survey e-mails for.")
+    NotificationPreference.objects.update_or_create(
+        user=None, address=address, kind=NotificationKind.SURVEYS, defaults={"delivery": delivery}
     )

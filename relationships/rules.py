@@ -53,3 +53,13 @@ def is_poor_answer(*, overall_satisfaction: int, recommend_score: int, ratings=(
     """An answer that asks for a follow-up: dissatisfied overall (1–2), a detractor, or a
     service rated 1–2."""
     return overall_satisfaction <= 2 or is_detractor(recommend_score) or any(r <= 2 for r in ratings)
+
+
+# The survey's questions besides one rating per service the unit uses: overall
+# satisfaction, likelihood to recommend, a comment (the survey form asks exactly these).
+SURVEY_QUESTIONS_BESIDES_SERVICES = ("overall_satisfaction", "recommend_score", "comment")
+
+
+def survey_question_count(*, services_rated: int) -> int:
+    """How many questions a unit's survey asks: what its invitation e-mail announces."""
+    return len(SURVEY_QUESTIONS_BESIDES_SERVICES) + services_rated

@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, Q
 
+from services.models import Subscription
+
 from . import rules
-from .models import OutgoingEmail, SurveyCampaign, SurveyInvitation, SurveyResponse
+from .models import FollowUpAction, OutgoingEmail, SurveyCampaign, SurveyInvitation, SurveyResponse
 
 
 @dataclass(frozen=True)
@@ -134,4 +136,60 @@ def campaign_progress(campaign: SurveyCampaign) -> CampaignProgress:
     )
     return CampaignProgress(
         total=invitations["total"], queued=invitations["queued"], sent=emails["sent"], failed=emails["failed"]
+    )
+
+
+# --- One answer, as its respondent reads it back ------------------------------------------
+
+
+def survey_rated_subscriptions(unit):
+    """The subscriptions an answer for `unit` (a unit, its id or an OuterRef) rates, one
+    question each: the survey form asks these, the invitation e-mail counts them
+    (`rules.survey_question_count`)."""
+    return Subscription.objects.active().filter(unit=unit)
+
+
+def survey_subscriptions(*, unit_id: int) -> list[Subscription]:
+    """The services an answer for the unit rates, in the order the form asks them."""
+    return list(survey_rated_subscriptions(unit_id).select_related("service").order_by("service__name"))
+
+
+@dataclass(frozen=True)
+class AnswerSummary:
+    response: SurveyResponse
+    ratings: list[tuple[str, int | None]]  # (service, rating or None: no opinion), as asked
+    follow_up: FollowUpAction | None  # the relationship manager's action, for a poor answer
+
+    @property
+    def manager(self):
+        return self.response.unit.relationship_manager
+
+    @property
+    def is_poor(self) -> bool:
+        return rules.is_poor_answer(
+            overall_satisfaction=self.response.overall_satisfaction,
+            recommend_score=self.response.recommend_score,
+            ratings=[rating for _, rating in self.ratings if rating is not None],
+        )
+
+
+def survey_answer_summary(*, invitation_id: int) -> AnswerSummary | None:
+    """What a respondent answered and who follows it up, for their thank-you page. Four
+    queries: the answer with its invitation, unit and manager; its ratings; the services
+    asked about; its follow-up action."""
+    response = (
+        SurveyResponse.objects.select_related("invitation__contact", "campaign", "unit__relationship_manager")
+        .filter(invitation_id=invitation_id)
+        .first()
+    )
+    if response is None:
+        return None
+    rated = dict(response.ratings.values_list("subscription__service__name", "rating"))
+    asked = [sub.service.name for sub in survey_subscriptions(unit_id=response.unit_id)]
+    ratings = [(name, rated.get(name)) for name in asked]
+    ratings += [(name, rating) for name, rating in sorted(rated.items()) if name not in asked]
+    return AnswerSummary(
+        response=response,
+        ratings=ratings,
+        follow_up=response.actions.order_by("pk").first(),
     )

@@ -5,8 +5,10 @@ Views parse input, look objects up among the units the person may see (404 other
 call one service and render. The rules live in the services.
 """
 
+import datetime
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetConfirmView
@@ -14,10 +16,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from brm import freshness
@@ -31,11 +34,19 @@ from relationships import rules
 from relationships.models import (
     Escalation,
     EscalationEvent,
+    NotificationPreference,
     Requirement,
     SurveyInvitation,
     hash_survey_token,
 )
+from relationships.notifications import (
+    survey_mail_delivery_for,
+    survey_mail_delivery_set,
+    survey_opt_out_contact,
+    survey_opt_out_link,
+)
 from relationships.selectors import escalation_history
+from relationships.selectors_survey import survey_answer_summary, survey_subscriptions
 from relationships.services import (
     escalation_close,
     escalation_comment,
@@ -55,6 +66,7 @@ from services.services import agreement_sign, subscription_order
 
 from . import selectors
 from .forms import (
+    SATISFACTION_CHOICES,
     CommentForm,
     DecisionForm,
     EscalateForm,
@@ -557,15 +569,7 @@ def agreement_sign_view(request, pk):
 def _survey_subscriptions(unit_id: int) -> list:
     """The services a unit's answer rates: the same for every invitation of the unit, so
     read once per data generation."""
-    return freshness.cached(
-        ("survey-subscriptions", unit_id),
-        lambda: list(
-            Subscription.objects.active()
-            .filter(unit_id=unit_id)
-            .select_related("service")
-            .order_by("service__name")
-        ),
-    )
+    return freshness.cached(("survey-subscriptions", unit_id), lambda: survey_subscriptions(unit_id=unit_id))
 
 
 def _survey_form(invitation, data=None):
@@ -632,6 +636,36 @@ _STATE_MESSAGES = {
 }
 
 
+Delivery = NotificationPreference.Delivery
+
+# The respondent's own browser is told it answered (a cookie signed with SECRET_KEY naming
+# the invitation), so the thank-you page and a reopened link can thank them, while any other
+# browser, a guesser's included, still gets the one page for every link that is not open.
+SURVEY_ANSWERED_COOKIE = "brm_survey_answered"
+_SURVEY_ANSWERED_SALT = "brm-survey-answered"
+_SURVEY_ANSWERED_MAX_AGE = datetime.timedelta(days=30)
+# What they answered is shown back for this long after sending (a shared computer's next
+# user should not read it).
+_SURVEY_SUMMARY_FOR = datetime.timedelta(hours=1)
+
+
+def _survey_answered_here(request) -> int | None:
+    """The invitation this browser answered lately, from its signed cookie."""
+    value = request.get_signed_cookie(
+        SURVEY_ANSWERED_COOKIE,
+        default="",
+        salt=_SURVEY_ANSWERED_SALT,
+        max_age=_SURVEY_ANSWERED_MAX_AGE,
+    )
+    return int(value) if value.isdigit() else None
+
+
+def _survey_private(response):
+    response["Referrer-Policy"] = "same-origin"  # the token never leaves in a Referer; Origin stays for CSRF
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 @never_cache
 @throttle(SurveyLinkThrottle)
 def public_survey(request, token):
@@ -639,7 +673,9 @@ def public_survey(request, token):
     stored and compared (through its unique index), so the lookup leaks nothing about other
     links. A used, expired or unknown link gets one and the same answer, after the same
     work (the hash and the one lookup are done for any token), so neither the page nor its
-    timing tells a guesser which links are real. Requests are limited per client address."""
+    timing tells a guesser which links are real; only the browser that answered it is
+    thanked instead (its signed cookie names the invitation). Requests are limited per
+    client address."""
     try:  # the hash is unique: get(), with no ORDER BY as first() would add
         invitation = SurveyInvitation.objects.select_related("campaign", "unit", "contact").get(
             token_hash=hash_survey_token(token)
@@ -647,15 +683,25 @@ def public_survey(request, token):
     except SurveyInvitation.DoesNotExist:
         invitation = None
     if survey_invitation_state(invitation) != "open":
-        return _survey_closed(request)
+        return _survey_not_open(request, invitation)
     if request.method == "POST":
         form = _survey_form(invitation, request.POST)
         if _survey_submit(invitation, form):
-            messages.success(request, "Thank you! Your answers were received.")
-            return redirect("survey:answer", token=token)
+            response = redirect("survey:thanks")  # POST, redirect, GET: a reload sends nothing again
+            response.set_signed_cookie(
+                SURVEY_ANSWERED_COOKIE,
+                str(invitation.pk),
+                salt=_SURVEY_ANSWERED_SALT,
+                max_age=int(_SURVEY_ANSWERED_MAX_AGE.total_seconds()),
+                path=reverse("survey:thanks").removesuffix("thanks/"),  # the survey pages only
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+            return _survey_private(response)
         refreshed = SurveyInvitation.objects.select_related("campaign").get(pk=invitation.pk)
         if survey_invitation_state(refreshed) != "open":  # answered meanwhile in another tab
-            return _survey_closed(request)
+            return _survey_not_open(request, refreshed)
         status = 400
         questions = None
     else:
@@ -667,16 +713,96 @@ def public_survey(request, token):
         {"form": form, "questions": questions, "invitation": invitation},
         status=status,
     )
-    response["Referrer-Policy"] = "same-origin"  # the token never leaves in a Referer; Origin stays for CSRF
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return _survey_private(response)
+
+
+@never_cache
+@throttle(SurveyLinkThrottle)
+def public_survey_thanks(request):
+    """Where the survey lands after *Send my answers*: thanks, what was answered and what
+    happens next. Only for the browser that answered; any other gets the closed-link page."""
+    invitation_id = _survey_answered_here(request)
+    summary = survey_answer_summary(invitation_id=invitation_id) if invitation_id else None
+    if summary is None:
+        return _survey_closed(request)
+    return _survey_thanks(request, summary, just_answered=True)
+
+
+def _survey_not_open(request, invitation):
+    """A link that cannot be answered: the browser that answered it is thanked, everybody
+    else gets the one closed-link page."""
+    if (
+        invitation is not None
+        and invitation.status == SurveyInvitation.Status.RESPONDED
+        and _survey_answered_here(request) == invitation.pk
+    ):
+        summary = survey_answer_summary(invitation_id=invitation.pk)
+        if summary is not None:
+            return _survey_thanks(request, summary, just_answered=False)
+    return _survey_closed(request)
+
+
+def _survey_thanks(request, summary, *, just_answered: bool):
+    fresh = timezone.now() - summary.response.submitted_at <= _SURVEY_SUMMARY_FOR
+    response = render(
+        request,
+        "survey/thanks.html",
+        {
+            "summary": summary,
+            "answers": _survey_answer_lines(summary) if fresh else [],
+            "just_answered": just_answered,
+            "opt_out_link": survey_opt_out_link(contact=summary.response.invitation.contact),
+        },
+    )
+    return _survey_private(response)
+
+
+_SCALE_WORDS = {value: label.split(" — ")[-1] for value, label in SATISFACTION_CHOICES}
+
+
+def _survey_answer_lines(summary) -> list[tuple[str, str]]:
+    """Each question asked and its answer, as the respondent reads them back."""
+    response = summary.response
+    satisfaction = response.overall_satisfaction
+    return [
+        ("Overall satisfaction", f"{satisfaction} of 5 · {_SCALE_WORDS[satisfaction]}"),
+        ("Likelihood to recommend IT", f"{response.recommend_score} of 10"),
+        *[
+            (service, f"{rating} of 5 · {_SCALE_WORDS[rating]}" if rating else "No opinion")
+            for service, rating in summary.ratings
+        ],
+    ]
 
 
 def _survey_closed(request):
-    response = render(request, "survey/closed.html", status=404)
-    response["Referrer-Policy"] = "same-origin"  # the token never leaves in a Referer; Origin stays for CSRF
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return _survey_private(render(request, "survey/closed.html", status=404))
+
+
+@csrf_exempt  # RFC 8058: a mail program's one-click POST carries no CSRF token; the signed link is the key
+@never_cache
+@throttle(SurveyLinkThrottle)
+def public_survey_opt_out(request, token):
+    """The link in every survey e-mail (and its List-Unsubscribe header): stop, or resume,
+    the surveys without signing in. GET only shows the choice (link checkers open links);
+    POST makes it, from the page's button or from a mail program's one-click request."""
+    contact = survey_opt_out_contact(token=token)
+    if contact is None:
+        return _survey_private(render(request, "survey/opt_out_invalid.html", status=404))
+    changed, error = request.method == "POST", None
+    if changed:
+        wanted = Delivery.IMMEDIATE if request.POST.get("choice") == "resume" else Delivery.OFF
+        try:
+            survey_mail_delivery_set(contact=contact, delivery=wanted)
+        except DomainError as refused:
+            changed, error = False, refused.message
+    context = {
+        "contact": contact,
+        "delivery": survey_mail_delivery_for(contact=contact),
+        "changed": changed,
+        "error": error,
+        "has_login": bool(contact.user_id and contact.user.is_active),
+    }
+    return _survey_private(render(request, "survey/opt_out.html", context, status=400 if error else 200))
 
 
 # --- Portal access ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The portal end to end in headless Chromium: a purchaser prepares and submits a request,
 the deciding customer approves it and the relationship manager's e-mail arrives; a contact
-answers a survey through its link and the link then says it cannot be used again."""
+answers a survey through its link, is thanked, and the link cannot be used again."""
 
 import pytest
 from django.conf import settings
@@ -136,7 +136,8 @@ def test_contact_answers_survey_through_its_link_then_link_says_used(
     page.get_by_role("group", name="Invoice scanning").get_by_text("5 — Excellent").click()
     page.get_by_label("Anything you would like to tell us?").fill("Scanning got much faster.")
     page.get_by_role("button", name="Send my answers").click()
-    page.get_by_text("Thank you! Your answers were received.").wait_for()
+    page.get_by_role("heading", name="Thank you, Piet!").wait_for()
+    screenshot("survey-thanks")
 
     response = SurveyResponse.objects.get()
     assert (response.overall_satisfaction, response.recommend_score) == (4, 9)
@@ -144,10 +145,13 @@ def test_contact_answers_survey_through_its_link_then_link_says_used(
     invitation.refresh_from_db()
     assert invitation.status == SurveyInvitation.Status.RESPONDED
 
+    page.goto(link)  # the browser that answered is thanked again
+    page.get_by_role("heading", name="You have already answered this survey").wait_for()
+    screenshot("survey-used")
+    page.context.clear_cookies()  # any other browser: the one closed-link page
     page.goto(link)
     page.get_by_role("heading", name="This survey link cannot be used").wait_for()
     assert "Accounts Payable" not in page.content()
-    screenshot("survey-used")
 
 
 def test_survey_can_be_answered_with_the_keyboard_alone(page, live_server, unit_a, purchaser_a):
@@ -172,7 +176,7 @@ def test_survey_can_be_answered_with_the_keyboard_alone(page, live_server, unit_
     keys.type("Answered without a mouse.")
     keys.press("Tab")  # the button
     keys.press("Enter")
-    page.get_by_text("Thank you! Your answers were received.").wait_for()
+    page.get_by_role("heading", name="Thank you, Piet!").wait_for()
     response = SurveyResponse.objects.get()
     assert (response.overall_satisfaction, response.recommend_score, response.comment) == (
         4,

@@ -121,18 +121,18 @@ def test_a_dispatch_chunk_costs_the_same_queries_however_many_invitations(
 ):
     campaign, ids = campaign_of(count)
     assert len(ids) == count < SEND_BATCH
-    # Claim the invitations; existing keys; logins and preferences of the addresses; the
+    # Claim the invitations (each with its unit's count of services to rate); existing keys;
+    # the logins owning the addresses; the choices of those logins and of the addresses; the
     # INSERT; the count of new rows; mark the invitations; then read the outbox rows, claim
     # them; mark the campaign open. Two transactions add their savepoint pairs.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert jobs.survey_send_chunk(campaign_id=campaign.pk, invitation_ids=ids) == count
     assert not SurveyInvitation.objects.filter(campaign=campaign, status="pending").exists()
     assert len(mail.outbox) == count
 
 
 def _rendered_in_full(invitation) -> tuple[str, str]:
-    context = {"invitation": invitation, "contact": invitation.contact, "campaign": invitation.campaign}
-    return email_render(template="survey_invitation", context=context)
+    return email_render(template="survey_invitation", context=jobs._survey_invitation_context(invitation))
 
 
 @pytest.mark.parametrize("slots_work", [True, False])

@@ -180,19 +180,35 @@ def test_a_crash_halfway_loses_nothing_and_doubles_nothing(
 def test_the_digest_runs_from_beat_and_from_the_command(
     time_machine, rita_holds_three, rm, django_capture_on_commit_callbacks
 ):
-    # The data migration made it; a transactional test before may have emptied the table,
-    # so make it again the migration's way (twice: it is created once by name).
-    migration = importlib.import_module("relationships.migrations.0004_digest_schedule")
-    migration.create_schedule(apps, None)
-    migration.create_schedule(apps, None)
+    # The data migrations made it; a transactional test before may have emptied the table,
+    # so make it again the migrations' way (twice: it is created once by name).
+    for _ in range(2):
+        importlib.import_module("relationships.migrations.0004_digest_schedule").create_schedule(apps, None)
+        importlib.import_module(
+            "relationships.migrations.0008_daily_jobs_every_hour"
+        ).daily_jobs_on_intervals(apps, None)
     app.loader.import_default_modules()
     task = PeriodicTask.objects.get(task="relationships.tasks.notification_digest_task")
     assert task.task in app.tasks
     assert task.enabled
-    assert (task.crontab.hour, task.crontab.minute) == (str(settings.BRM_DIGEST_HOUR), "0")
-    assert str(task.crontab.timezone) == settings.TIME_ZONE
+    # Every few minutes, whatever the hour: the job itself knows when the day's digest is due.
+    assert task.crontab is None
+    assert task.interval.every * {"minutes": 1, "hours": 60}[task.interval.period] <= 15
 
     time_machine.move_to(NEXT_MORNING, tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("run_job", "notification_digest", "--inline")
+    assert len(sent_to(rm.email)) == 1
+
+
+@pytest.mark.parametrize("digest_hour", [7, 18])
+def test_the_days_digest_goes_at_the_first_run_from_the_digest_hour(
+    time_machine, run, rita_holds_three, rm, settings, digest_hour
+):
+    settings.BRM_DIGEST_HOUR = digest_hour  # read when the job runs, not when it was scheduled
+    hour = NEXT_MORNING.replace(hour=0) + datetime.timedelta(hours=digest_hour - 1)  # Amsterdam: UTC+1
+    time_machine.move_to(hour - 5 * datetime.timedelta(minutes=1), tick=False)
+    assert run(jobs.notification_digest) == 0  # 5 minutes early
+    time_machine.move_to(hour + 2 * HOUR, tick=False)  # beat was down at the hour itself
+    assert run(jobs.notification_digest) == 1
     assert len(sent_to(rm.email)) == 1

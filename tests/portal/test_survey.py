@@ -1,8 +1,10 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from relationships.models import FollowUpAction, ServiceRating, SurveyInvitation, SurveyResponse
 from tests.portal.conftest import subscribe
@@ -36,7 +38,7 @@ def test_the_link_shows_the_questions_without_login(client, invitation, subs):
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_an_answer_is_saved_once_and_the_link_then_says_used(client, invitation, subs):
+def test_an_answer_is_saved_once_and_the_respondent_lands_on_a_thank_you_page(client, invitation, subs):
     data = {
         "overall_satisfaction": "4",
         "recommend_score": "9",
@@ -46,18 +48,54 @@ def test_an_answer_is_saved_once_and_the_link_then_says_used(client, invitation,
     }
     response = client.post(link(invitation), data)
     assert response.status_code == 302
+    assert response["Location"] == reverse("survey:thanks")  # POST, redirect, GET
     answer = SurveyResponse.objects.get()
     assert (answer.overall_satisfaction, answer.recommend_score, answer.comment) == (4, 9, "Fine.")
     assert list(ServiceRating.objects.values_list("subscription", "rating")) == [(subs[0].pk, 5)]
     invitation.refresh_from_db()
     assert invitation.status == SurveyInvitation.Status.RESPONDED
 
-    again = client.get(link(invitation), follow=True)
-    assert "Thank you! Your answers were received." in again.content.decode()
-    assert "This survey link cannot be used" in again.content.decode()
+    thanks = client.get(response["Location"])
+    assert thanks.status_code == 200
+    page = thanks.content.decode()
+    assert "Thank you, Piet" in page and "Your answers were received" in page
+    assert "cannot be used" not in page and "incomplete" not in page
+    # What they answered, and what happens next.
+    assert "4 of 5" in page and "9 of 10" in page and "Fine." in page
+    assert "Invoice scanning" in page and "No opinion" in page
+    assert invitation.unit.relationship_manager.get_full_name() in page
+    assert thanks["Cache-Control"].startswith("max-age=0") and thanks["Referrer-Policy"] == "same-origin"
+
+    # The respondent reopens the link from their e-mail: thanked again, no broken link.
+    again = client.get(link(invitation))
+    assert again.status_code == 200
+    page = again.content.decode()
+    assert "already answered" in page and "cannot be used" not in page and "<form" not in page
+
     second = client.post(link(invitation), data)
-    assert second.status_code == 404 and "This survey link cannot be used" in second.content.decode()
+    assert second.status_code == 200 and "already answered" in second.content.decode()
     assert SurveyResponse.objects.count() == 1
+
+
+def test_the_thanks_are_for_the_respondents_browser_only(client, invitation, subs):
+    client.post(link(invitation), {"overall_satisfaction": "4", "recommend_score": "9"})
+    unknown = Client().get(reverse("survey:answer", args=["A" * 43]))
+    for other in (Client(), Client(cookies={})):
+        used = other.get(link(invitation))
+        assert used.status_code == 404 and used.content == unknown.content
+        thanks = other.get(reverse("survey:thanks"))
+        assert thanks.status_code == 404 and thanks.content == unknown.content
+
+
+def test_a_poor_answer_is_told_who_follows_it_up(client, invitation, subs, rm):
+    response = client.post(
+        link(invitation), {"overall_satisfaction": "2", "recommend_score": "3"}, follow=True
+    )
+    page = response.content.decode()
+    action = FollowUpAction.objects.get()
+    assert response.status_code == 200
+    assert f"{rm.get_full_name()} will contact you" in page
+    assert date_format(action.due_on, "j M Y") in page
 
 
 def test_a_poor_answer_opens_a_follow_up_for_the_manager(client, invitation, subs, rm):

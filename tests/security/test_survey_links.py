@@ -61,3 +61,25 @@ def test_used_expired_and_unknown_links_do_the_same_database_work(client, purcha
         counts[case] = [re.sub(r"'[0-9a-f]{64}'", "'<hash>'", q["sql"]) for q in queries.captured_queries]
     assert len({tuple(sql) for sql in counts.values()}) == 1, counts
     assert len(counts["unknown"]) == 1 and "token_hash" in counts["unknown"][0]
+
+
+def test_the_answered_cookie_thanks_only_for_its_own_link(client, purchaser_a):
+    """The browser that answered is thanked when it reopens its link; its cookie (signed
+    with SECRET_KEY, naming its invitation) opens no other used link, and a forged one
+    nothing at all: those still get the one closed-link page."""
+    mine = SurveyInvitationFactory(contact=purchaser_a)
+    client.post(
+        reverse("survey:answer", args=[mine.token]), {"overall_satisfaction": "4", "recommend_score": "8"}
+    )
+    assert client.get(reverse("survey:answer", args=[mine.token])).status_code == 200
+    closed = _normalised(client.get(reverse("survey:answer", args=["Q" * 43])))
+
+    other = SurveyInvitationFactory(contact=purchaser_a, status=SurveyInvitation.Status.RESPONDED)
+    response = client.get(reverse("survey:answer", args=[other.token]))
+    assert (response.status_code, _normalised(response)) == (404, closed)
+
+    for forged in (str(other.pk), f"{other.pk}:1tAbCd:forgedsignature"):
+        client.cookies["brm_survey_answered"] = forged
+        for url in (reverse("survey:answer", args=[other.token]), reverse("survey:thanks")):
+            response = client.get(url)
+            assert (response.status_code, _normalised(response)) == (404, closed)

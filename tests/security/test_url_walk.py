@@ -138,8 +138,8 @@ def _filled_urls(row_sets):
         if name in {"password_reset_confirm", "portal:access-confirm"}:
             urls.append((reverse(name, args=["MQ", "set-password"]), name, False))
             continue
-        if name == "survey:answer":
-            continue  # the public link: its token is the key, see test_survey_links.py
+        if name in {"survey:answer", "survey:opt-out"}:
+            continue  # public links: their token is the key, see test_survey_links.py
         if name is None:  # the API's JSON 404 for any other address
             continue
         if name in API_WORDS:
@@ -177,6 +177,7 @@ def test_every_url_with_an_id_is_walked():
                 "password_reset_confirm",
                 "portal:access-confirm",
                 "survey:answer",
+                "survey:opt-out",
             }
         ):
             assert name in ROW_OF, f"{route} ({name}): add it to ROW_OF"

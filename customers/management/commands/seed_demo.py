@@ -2,7 +2,10 @@
 a service catalogue with six months of measurements, and a relationship in full swing.
 
 Idempotent: every row is found by a natural key before it is created, so running it again
-leaves the same rows. Dates are relative to today, so the demo always looks current.
+leaves the same rows, and writes nothing (no history either) when nothing changed. Who is
+who (names, roles, portfolios: what README's table of logins describes) is restored on
+every run; the story (dates, decisions, answers) is written once, relative to the day it
+is first seeded, and then runs on like any other data.
 """
 
 import datetime
@@ -238,13 +241,18 @@ class Command(BaseCommand):
     def _units(self):
         units = {}
         for code, name, kind, parent, manager, has_budget, budget in UNITS:
-            unit = BusinessUnit.objects.filter(code=code).first() or BusinessUnit(code=code)
-            unit.name, unit.kind, unit.parent = name, kind, units.get(parent)
-            unit.relationship_manager = self.users[manager]
-            unit.has_budget = has_budget
-            unit.annual_it_budget = Decimal(budget) if budget else None
-            unit.save()
-            units[code] = unit
+            units[code] = _upsert(
+                BusinessUnit,
+                lookup={"code": code},
+                values={
+                    "name": name,
+                    "kind": kind,
+                    "parent": units.get(parent),
+                    "relationship_manager": self.users[manager],
+                    "has_budget": has_budget,
+                    "annual_it_budget": Decimal(budget) if budget else None,
+                },
+            )
         return units
 
     def _contacts(self):
@@ -252,10 +260,10 @@ class Command(BaseCommand):
         for unit_code, first, last, role, username, title in CONTACTS:
             email = f"{first}.{last}".lower().replace(" ", "") + "@northwind.example"
             user = self._user(username, first, last, is_staff=False, email=email) if username else None
-            contact, _ = Contact.objects.update_or_create(
-                unit=self.units[unit_code],
-                email=email,
-                defaults={
+            contacts[first.lower()] = _upsert(
+                Contact,
+                lookup={"unit": self.units[unit_code], "email": email},
+                values={
                     "first_name": first,
                     "last_name": last,
                     "role": role,
@@ -263,7 +271,6 @@ class Command(BaseCommand):
                     "job_title": title,
                 },
             )
-            contacts[first.lower()] = contact
         return contacts
 
     # --- services -----------------------------------------------------------------------
@@ -271,9 +278,10 @@ class Command(BaseCommand):
     def _services(self):
         services, targets = {}, {}
         for code, name, category, lifecycle, service_targets in SERVICES:
-            service, _ = Service.objects.update_or_create(
-                code=code,
-                defaults={
+            service = _upsert(
+                Service,
+                lookup={"code": code},
+                values={
                     "name": name,
                     "category": ServiceCategory.objects.get_or_create(name=category)[0],
                     "lifecycle": lifecycle,
@@ -283,16 +291,16 @@ class Command(BaseCommand):
             )
             services[code] = service
             targets[code] = [
-                ServiceLevelTarget.objects.update_or_create(
-                    service=service,
-                    name=target_name,
-                    defaults={
+                _upsert(
+                    ServiceLevelTarget,
+                    lookup={"service": service, "name": target_name},
+                    values={
                         "metric": metric,
                         "unit_of_measure": unit,
                         "target_value": Decimal(value),
                         "direction": direction,
                     },
-                )[0]
+                )
                 for target_name, metric, unit, value, direction in service_targets
             ]
         return services, targets
@@ -304,15 +312,13 @@ class Command(BaseCommand):
         for code in ("fin", "ops", "hr", "sales"):
             unit = self.units[code]
             valid_from = self.today.replace(day=1) - relativedelta(months=14)
-            defaults = {
-                "title": f"IT services for {unit.name}",
-                "unit": unit,
+            story = {  # dates and signature: once, as of the first seeding (a review moves them on)
                 "valid_from": valid_from,
                 "valid_until": valid_from + relativedelta(years=3),
                 "review_interval_months": 6,
             }
             if code in signed:
-                defaults |= {
+                story |= {
                     "status": Agreement.Status.ACTIVE,
                     "signed_by": self.contacts[signed[code]],
                     "signed_at": timezone.make_aware(
@@ -321,8 +327,11 @@ class Command(BaseCommand):
                     "next_review_on": self.today + datetime.timedelta(days=review_in_days[code]),
                     "last_reviewed_on": self.today - datetime.timedelta(days=180 - review_in_days[code]),
                 }
-            agreements[code], _ = Agreement.objects.update_or_create(
-                reference=f"sla-{code}", defaults=defaults
+            agreements[code] = _upsert(
+                Agreement,
+                lookup={"reference": f"sla-{code}"},
+                values={"title": f"IT services for {unit.name}", "unit": unit},
+                create_only=story,
             )
         return agreements
 
@@ -713,7 +722,32 @@ class Command(BaseCommand):
             ("ivo", "IT management (escalation level 2)"),
             ("stella", "IT steering group (escalation level 3)"),
             ("carla", "business customer, CFO of Finance (decides for Finance)"),
+            ("olivia", "business customer, COO of Operations (decides for Operations)"),
             ("piet", "purchaser, Accounts Payable (prepares, never decides)"),
             ("admin", "administrator (/admin/)"),
         ]:
             self.stdout.write(f"  {username:<8} {DEMO_PASSWORD}   {role}")
+
+
+def _upsert(model, *, lookup: dict, values: dict, create_only: dict | None = None):
+    """The row found by `lookup`, holding `values`: created (with `create_only` too) when
+    missing; an existing row is saved only when one of `values` differs, so a re-seed that
+    changes nothing writes nothing, and records no change in the history."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        return model.objects.create(**lookup, **values, **(create_only or {}))
+    changed = False
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        # Related rows are compared by id: reading `row.<relation>` would cost a query each.
+        current, wanted = (
+            (getattr(row, field.attname), value.pk if value is not None else None)
+            if field.is_relation
+            else (getattr(row, name), value)
+        )
+        if current != wanted:
+            setattr(row, name, value)
+            changed = True
+    if changed:
+        row.save()
+    return row
