@@ -16,10 +16,11 @@ pytestmark = pytest.mark.django_db
 
 # The home page of a customer of a division, whatever the number of services:
 #  1 session, 2 user, 3 the person's contacts (portal_view), 4 contacts again (visible_to),
-#  5 units, 6 deciding customers, 7 subscriptions, 8 targets, 9 measurements, 10 agreements,
-# 11 awaiting decision, 12 requests in progress, 13 open escalations, 14 pending surveys,
-# 15 shared notes.
-HOME_QUERIES = 15
+#  5 units, 6 deciding customers, 7 subscriptions (with the id of the agreement covering each),
+#  8 those agreements, 9 targets, 10 measurements, 11 agreements the person reads,
+# 12 awaiting decision, 13 requests in progress, 14 open escalations, 15 pending surveys,
+# 16 shared notes.
+HOME_QUERIES = 16
 
 
 def _populate(unit, customer, count):
