@@ -539,7 +539,7 @@ def agreement_detail(request, pk):
             "several_units": len({s.unit_id for s in subscriptions}) > 1,
             "of_a_unit_above": agreement.unit_id not in {unit.pk for unit in units},
             # Review notes the person may open: shared, and of a unit they see.
-            "reviews": selectors.portal_shared_interactions(units=units).filter(agreement=agreement),
+            "reviews": list(selectors.portal_shared_interactions(units=units).filter(agreement=agreement)),
             "can_sign": agreement.status == Agreement.Status.DRAFT
             and decider is not None
             and decider.user_id == request.user.pk,

@@ -5,6 +5,7 @@ from django.db.models import Avg, Count, FloatField
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 
 from brm.domain import DomainError, DomainPermissionError
@@ -150,7 +151,7 @@ def service_review(request, agreement_pk):
             messages.success(
                 request,
                 f"Service review recorded. The next review of {agreement.title} is due "
-                f"{agreement.next_review_on:%d %b %Y}.",
+                f"{date_format(agreement.next_review_on, 'j M Y')}.",
             )
             return redirect("services:agreement-detail", agreement.pk)
     return render(
