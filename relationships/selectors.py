@@ -217,7 +217,10 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
             Subscription.objects.filter(in_subtree)
             .exclude(status=Subscription.Status.ENDED)
             .select_related("service", "unit")
-            .annotate(total=Window(Count("pk")), covering_agreement_id=covering_agreement(today=today))
+            .annotate(
+                total=Window(Count("pk")),
+                covering_agreement_id=covering_agreement(today=today, within=[unit]),
+            )
             .order_by("service__name", "unit__name", "pk")[:SUBSCRIPTIONS_SHOWN]
         )
     )

@@ -4,10 +4,10 @@ read. Every page, portal view and API endpoint asks these, so they cannot disagr
 
 import datetime
 
-from django.db.models import BooleanField, Case, F, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models import BooleanField, Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from customers.models import BusinessUnit, PathWithin
+from customers.models import BusinessUnit
 
 from .models import Agreement, Subscription
 
@@ -23,7 +23,24 @@ def agreements_in_force(*, day: datetime.date):
     )
 
 
-def covering_agreement(*, today: datetime.date | None = None):
+def _in_force_nearest_first(*, today: datetime.date, within) -> list[Agreement]:
+    """The agreements in force that can cover subscriptions at or below the units `within`
+    (None: any unit): those of these units, the units above them and the units below them.
+    Nearest (deepest) unit first; at one unit, the one that started last. One query."""
+    agreements = agreements_in_force(day=today).select_related("unit")
+    if within is not None:
+        units = list(within)
+        ids = {unit.pk for unit in units}
+        roots = [unit for unit in units if not ids.intersection(unit.ancestor_ids)]
+        at_or_above = {pk for unit in roots for pk in (*unit.ancestor_ids, unit.pk)}
+        below = Q(pk__in=[])
+        for root in roots:
+            below |= Q(unit__path__startswith=root.path)
+        agreements = agreements.filter(Q(unit_id__in=at_or_above) | below)
+    return list(agreements.order_by("-unit__depth", "-valid_from", "-pk"))
+
+
+def covering_agreement(*, today: datetime.date | None = None, within=None):
     """The agreement that covers a subscription, as an expression over `Subscription`
     (annotate it: `covering_agreement_id=covering_agreement()`). The one definition:
 
@@ -36,31 +53,35 @@ def covering_agreement(*, today: datetime.date | None = None):
        one of its own; of two in force at that unit, the one that started last;
     3. otherwise none.
 
-    A correlated subquery per subscription whose own link does not answer (CASE stops at
-    the first branch that holds), over the agreements in force: a few rows."""
+    Building it reads the agreements in force (one query: a few rows; `within`, units at or
+    below which the subscriptions lie, narrows them to those that can matter) and turns them
+    into CASE branches, nearest first, each a prefix test on the unit's path: no correlated
+    subquery per subscription, so a list costs what its rows cost."""
     today = today or timezone.localdate()
     own_is_current = Q(agreement__status__in=CURRENT_STATUSES) & (
         Q(agreement__valid_until__isnull=True) | Q(agreement__valid_until__gte=today)
     )
-    nearest_in_force = (
-        agreements_in_force(day=today)
+    nearest_in_force = [
         # The subscription's unit lies at or below the agreement's unit.
-        .filter(PathWithin(OuterRef("unit__path"), F("unit__path")))
-        .order_by("-unit__depth", "-valid_from", "-pk")
-        .values("pk")[:1]
-    )
+        When(unit__path__startswith=agreement.unit.path, then=Value(agreement.pk))
+        for agreement in _in_force_nearest_first(today=today, within=within)
+    ]
     return Case(
         When(own_is_current, then=F("agreement_id")),
-        default=Subquery(nearest_in_force),
+        *nearest_in_force,
+        default=None,
         output_field=IntegerField(),
     )
 
 
-def with_covering_agreements(subscriptions, *, today: datetime.date | None = None) -> list[Subscription]:
+def with_covering_agreements(
+    subscriptions, *, today: datetime.date | None = None, within=None
+) -> list[Subscription]:
     """The subscriptions of a queryset, each with `.covering_agreement` (an Agreement with
-    its unit, or None): two queries whatever their number."""
+    its unit, or None): three queries whatever their number (the agreements in force, the
+    subscriptions, the agreements chosen)."""
     return attach_covering_agreements(
-        list(subscriptions.annotate(covering_agreement_id=covering_agreement(today=today)))
+        list(subscriptions.annotate(covering_agreement_id=covering_agreement(today=today, within=within)))
     )
 
 
@@ -81,17 +102,18 @@ def subscriptions_covered_by(*, agreement: Agreement, today: datetime.date | Non
     return (
         Subscription.objects.exclude(status=Subscription.Status.ENDED)
         .filter(Q(agreement=agreement) | Q(unit__path__startswith=agreement.unit.path))
-        .annotate(covering_agreement_id=covering_agreement(today=today))
+        .annotate(covering_agreement_id=covering_agreement(today=today, within=[agreement.unit]))
         .filter(covering_agreement_id=agreement.pk)
     )
 
 
-def agreements_covering_subscriptions_of(*, units, today: datetime.date | None = None):
-    """Ids (a subquery) of the agreements covering a current subscription of `units`."""
+def agreements_covering_subscriptions_of(*, units, within, today: datetime.date | None = None):
+    """Ids (a subquery) of the agreements covering a current subscription of `units`, which
+    lie at or below the units `within` (see `covering_agreement`)."""
     return (
         Subscription.objects.filter(unit__in=units)
         .exclude(status=Subscription.Status.ENDED)
-        .annotate(covering_agreement_id=covering_agreement(today=today))
+        .annotate(covering_agreement_id=covering_agreement(today=today, within=within))
         .filter(covering_agreement_id__isnull=False)
         .values("covering_agreement_id")
     )
@@ -104,16 +126,17 @@ def agreement_list_visible_to(*, user, units=None, today: datetime.date | None =
     units, such as the division's agreement that covers a department's services.
 
     `units` are the person's visible units if the caller has them already (the portal reads
-    them once per request); otherwise they are a subquery."""
+    them once per request; they narrow the agreements in force to consider); otherwise a
+    subquery, and every agreement in force is considered."""
     if not user.is_authenticated:
         return Agreement.objects.none()
     if user.is_staff:
         return Agreement.objects.all()
+    within = units
     if units is None:
         units = BusinessUnit.objects.visible_to(user)
-    return Agreement.objects.filter(
-        Q(unit__in=units) | Q(pk__in=agreements_covering_subscriptions_of(units=units, today=today))
-    )
+    covering = agreements_covering_subscriptions_of(units=units, within=within, today=today)
+    return Agreement.objects.filter(Q(unit__in=units) | Q(pk__in=covering))
 
 
 def agreement_list_for_unit(*, unit: BusinessUnit, today: datetime.date | None = None):
@@ -122,6 +145,7 @@ def agreement_list_for_unit(*, unit: BusinessUnit, today: datetime.date | None =
     `is_inherited` is then true). A queryset; the caller orders and limits it."""
     in_subtree = Q(unit__path__startswith=unit.path)
     subtree = BusinessUnit.objects.filter(path__startswith=unit.path)
-    return Agreement.objects.filter(
-        in_subtree | Q(pk__in=agreements_covering_subscriptions_of(units=subtree, today=today))
-    ).annotate(is_inherited=Case(When(in_subtree, then=False), default=True, output_field=BooleanField()))
+    covering = agreements_covering_subscriptions_of(units=subtree, within=[unit], today=today)
+    return Agreement.objects.filter(in_subtree | Q(pk__in=covering)).annotate(
+        is_inherited=Case(When(in_subtree, then=False), default=True, output_field=BooleanField())
+    )

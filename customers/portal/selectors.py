@@ -166,10 +166,14 @@ def portal_subscriptions(*, units):
     )
 
 
-def portal_subscriptions_with_agreements(*, units) -> list[Subscription]:
-    """The units' services, each with `.covering_agreement` (services.selectors): two
+def portal_subscriptions_with_agreements(*, units, pk: int | None = None) -> list[Subscription]:
+    """The units' services, each with `.covering_agreement` (services.selectors): three
     queries. Every covering agreement is one the person may read, so linking it is safe."""
-    return with_covering_agreements(portal_subscriptions(units=units))
+    units = list(units)
+    subscriptions = portal_subscriptions(units=units)
+    if pk is not None:
+        subscriptions = subscriptions.filter(pk=pk)
+    return with_covering_agreements(subscriptions, within=units)
 
 
 def portal_agreements(*, user, units):

@@ -50,7 +50,6 @@ from relationships.services import (
 from relationships.views.common import cached_fragment
 from relationships.views.notifications import preferences_page
 from services.models import Agreement, Service, Subscription
-from services.selectors import with_covering_agreements
 from services.services import agreement_sign, subscription_order
 
 from . import selectors
@@ -283,7 +282,7 @@ def subscription_detail(request, pk):
     """One service the unit uses: each target month by month, the agreement that covers
     it, and what the unit raised or asked for about it."""
     units = _units(request)
-    found = with_covering_agreements(selectors.portal_subscriptions(units=units).filter(pk=pk))
+    found = selectors.portal_subscriptions_with_agreements(units=units, pk=pk)
     if not found:
         raise Http404
     subscription = found[0]

@@ -217,9 +217,10 @@ def test_the_agenda_does_not_grow_with_the_scope(
 ):
     _scope(division, rm, units=units, each=each)
     # session, user, agreement with unit and signer, portfolio check (the unit's manager is the
-    # user: no permission query), units of the scope, covered subscriptions, their measurements,
-    # requirements, escalations, actions, survey answers per unit, the form's staff choices.
-    with django_assert_num_queries(11):
+    # user: no permission query), units of the scope, agreements in force, covered
+    # subscriptions, their measurements, requirements, escalations, actions, survey answers
+    # per unit, the form's staff choices.
+    with django_assert_num_queries(12):
         response = rm_client.get(reverse("relationships:service-review", args=[sla.pk]))
     assert len(response.context["agenda"]["sections"]) == units
 
@@ -230,15 +231,16 @@ def test_the_agreement_pages_do_not_grow_with_the_scope(
 ):
     _scope(division, rm, units=units, each=each)
     client.force_login(rm)
-    # session, user, agreement with unit and signer, covered subscriptions with service and
-    # unit, their targets, the reviews, the history panel (its rows and their authors).
-    with django_assert_num_queries(7):
+    # session, user, agreement with unit and signer, agreements in force, covered
+    # subscriptions with service and unit, their targets, the reviews, the history panel.
+    with django_assert_num_queries(8):
         staff = client.get(reverse("services:agreement-detail", args=[sla.pk]))
     assert len(staff.context["subscriptions"]) == units * each
     client.force_login(customer_a.user)
     # session, user, the person's contacts (portal_view), their contacts again (visible_to),
-    # their units, the agreement, covered subscriptions, deciding customer, targets,
-    # measurements, review notes.
-    with django_assert_num_queries(11):
+    # their units, agreements in force and the agreement (the ones she reads), agreements in
+    # force again and covered subscriptions, deciding customer, targets, measurements, review
+    # notes.
+    with django_assert_num_queries(13):
         portal = client.get(reverse("portal:agreement-detail", args=[sla.pk]))
     assert len(portal.context["levels"]) == units * each
