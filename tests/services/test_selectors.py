@@ -111,3 +111,23 @@ def test_a_stakeholder_login_reads_it_too(division, unit_a):
     SubscriptionFactory(unit=unit_a)
     stakeholder = ContactFactory(unit=unit_a, role="stakeholder", user=UserFactory())
     assert list(agreement_list_visible_to(user=stakeholder.user, today=TODAY)) == [sla]
+
+
+def test_narrowing_to_the_units_at_hand_changes_no_answer(company, division, unit_a, unit_b, purchaser_a):
+    """`within` only leaves out agreements in force that cannot matter: a nearer one still
+    shadows a farther one, and the answer is the one of the whole organisation."""
+    active(company)
+    division_sla = active(division)
+    b_sla = active(unit_b)
+    subscriptions = [SubscriptionFactory(unit=unit_a), SubscriptionFactory(unit=unit_b)]
+    everywhere = with_covering_agreements(Subscription.objects.order_by("pk"), today=TODAY)
+    narrowed = with_covering_agreements(
+        Subscription.objects.order_by("pk"), today=TODAY, within=[unit_a, unit_b]
+    )
+    assert [s.covering_agreement for s in everywhere] == [s.covering_agreement for s in narrowed]
+    assert [s.covering_agreement for s in everywhere] == [division_sla, b_sla]
+    assert subscriptions[0].pk == everywhere[0].pk
+    units = [unit_a]
+    assert list(agreement_list_visible_to(user=purchaser_a.user, units=units, today=TODAY)) == list(
+        agreement_list_visible_to(user=purchaser_a.user, today=TODAY)
+    )
