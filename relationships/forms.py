@@ -247,9 +247,6 @@ class ReviewForm(BrowserFormMixin, ActionRowsMixin, forms.Form):
         choices=Interaction.Sentiment.choices, initial=Interaction.Sentiment.NEUTRAL
     )
     is_shared_with_business = forms.BooleanField(required=False, label="Share the notes with the business")
-    mark_reviewed = forms.BooleanField(
-        required=False, initial=True, label="Mark the agreement as reviewed today (sets the next review date)"
-    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

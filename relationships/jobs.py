@@ -28,6 +28,7 @@ from django.utils.html import escape
 from customers.models import BusinessUnit, Contact
 from integrations.events import EventType, emit
 from services.models import Agreement, Service, Subscription
+from services.selectors import subscriptions_covered_by
 
 from . import notifications, rules, services
 from .mail import email_enqueue, email_enqueue_many, email_render, email_send_many
@@ -534,18 +535,23 @@ def agreement_reviews_due(*, today: datetime.date | None = None) -> int:
 
 
 def _review_agenda(agreement: Agreement) -> str:
-    """The service review meeting's agenda: what is covered, and what to talk about."""
-    subscriptions = agreement.subscriptions.filter(status=Subscription.Status.ACTIVE).select_related(
-        "service"
+    """The service review meeting's agenda: what is covered (services.selectors), and what
+    to talk about over the agreement's scope (its unit and the units below it)."""
+    subscriptions = (
+        subscriptions_covered_by(agreement=agreement)
+        .filter(status=Subscription.Status.ACTIVE)
+        .select_related("service", "unit")
+        .order_by("unit__path", "service__name")
     )
     unit = agreement.unit
-    open_escalations = unit.escalations.open().count()
-    open_actions = unit.actions.open().count()
+    in_scope = {"unit__path__startswith": unit.path}
+    open_escalations = Escalation.objects.open().filter(**in_scope).count()
+    open_actions = FollowUpAction.objects.open().filter(**in_scope).count()
     lines = ["Agenda for the service review:", "1. Services under this agreement:"]
-    lines += [f"   - {sub.service.name}" for sub in subscriptions] or ["   - (none active)"]
+    lines += [f"   - {sub.unit.name}: {sub.service.name}" for sub in subscriptions] or ["   - (none active)"]
     lines += [
         "2. Service level attainment since the last review.",
-        f"3. Open escalations of {unit.name}: {open_escalations}.",
+        f"3. Open escalations of {unit.name} and the units below it: {open_escalations}.",
         f"4. Open follow-up actions: {open_actions}.",
         "5. Changes the business expects; review interval and next review date.",
     ]

@@ -19,6 +19,12 @@ from customers import roles
 from customers.models import BusinessObjective, BusinessUnit, Contact
 from customers.selectors import deciding_customer_for
 from services.models import Agreement, Measurement, Subscription
+from services.selectors import (
+    agreement_list_for_unit,
+    attach_covering_agreements,
+    covering_agreement,
+    subscriptions_covered_by,
+)
 
 from .health import annotate_health_inputs, health_from_annotated, health_scores
 from .models import (
@@ -210,12 +216,17 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
     months = _month_starts(today, ATTAINMENT_MONTHS)
     # The total comes with the rows (a window over the whole result, counted before the
     # LIMIT): one query whatever the size of the subtree.
-    subscriptions = list(
-        Subscription.objects.filter(in_subtree)
-        .exclude(status=Subscription.Status.ENDED)
-        .select_related("service", "unit", "agreement")
-        .annotate(total=Window(Count("pk")))
-        .order_by("service__name", "unit__name", "pk")[:SUBSCRIPTIONS_SHOWN]
+    subscriptions = attach_covering_agreements(
+        list(
+            Subscription.objects.filter(in_subtree)
+            .exclude(status=Subscription.Status.ENDED)
+            .select_related("service", "unit")
+            .annotate(
+                total=Window(Count("pk")),
+                covering_agreement_id=covering_agreement(today=today, within=[unit]),
+            )
+            .order_by("service__name", "unit__name", "pk")[:SUBSCRIPTIONS_SHOWN]
+        )
     )
     subscription_count = subscriptions[0].total if subscriptions else 0
     attainment = attainment_by_subscription(subscriptions=subscriptions, since=months[0])
@@ -266,11 +277,12 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
             ],
         },
     }
+    # Its own, those below it, and those of a unit above covering its services (inherited).
     agreements = list(
-        Agreement.objects.filter(in_subtree)
+        agreement_list_for_unit(unit=unit, today=today)
         .select_related("unit")
         .annotate(total=Window(Count("pk")))
-        .order_by("next_review_on", "pk")[:AGREEMENTS_SHOWN]
+        .order_by("is_inherited", "next_review_on", "pk")[:AGREEMENTS_SHOWN]
     )
     return UnitOverview(
         unit=unit,
@@ -336,64 +348,136 @@ def _month_percent(rows, month):
     return round(100 * sum(1 for m in cells if m.is_met) / len(cells))
 
 
+@dataclass
+class ReviewUnit:
+    """One unit of an agreement's scope on the review agenda, with what to discuss."""
+
+    unit: BusinessUnit
+    subscriptions: list  # each with .attainment: [{"target", "met", "total"}] over the period
+    requirements: list
+    escalations: list
+    actions: list
+    satisfaction: dict | None  # {"count", "avg", "recommend"} of the answers in the period
+
+    @property
+    def has_items(self) -> bool:
+        return bool(
+            self.subscriptions or self.requirements or self.escalations or self.actions or self.satisfaction
+        )
+
+
 def service_review_agenda(*, agreement: Agreement, today: datetime.date | None = None) -> dict:
-    """What a service review meeting discusses: attainment per target since the last review
-    (or the last twelve months), open requirements and escalations of the unit, and the
-    survey results since then. Returns the data and the agenda as text."""
+    """What a service review meeting discusses, over the agreement's whole scope (its unit
+    and the units below it), grouped by unit and naming each: per service the agreement
+    covers, attainment per target since the last review (or the last twelve months); the open
+    requirements, escalations and follow-up actions; the survey answers of the period.
+    Returns the units and the agenda as text.
+
+    Seven queries whatever the size of the scope: the units, the covered subscriptions, their
+    measurements, the requirements, escalations and actions, the survey answers per unit."""
     today = today or timezone.localdate()
-    since = agreement.last_reviewed_on or (today - relativedelta(months=12))
-    since = since.replace(day=1)
-    subscriptions = list(agreement.subscriptions.select_related("service").order_by("service__name"))
-    attainment = attainment_by_subscription(subscriptions=subscriptions, since=since)
-    requirements = list(
-        Requirement.objects.filter(unit=agreement.unit)
+    since = (agreement.last_reviewed_on or (today - relativedelta(months=12))).replace(day=1)
+    scope = agreement.unit.path
+    in_scope = Q(unit__path__startswith=scope)
+    units = list(BusinessUnit.objects.filter(path__startswith=scope).order_by("path"))
+    subscriptions = list(
+        subscriptions_covered_by(agreement=agreement, today=today)
+        .select_related("service", "unit")
+        .order_by("unit__path", "service__name")
+    )
+    attainment = attainment_by_subscription(subscriptions=subscriptions, since=since, until=today)
+    requirements = (
+        Requirement.objects.filter(in_scope)
         .exclude(status__in=[Requirement.Status.DELIVERED, Requirement.Status.REJECTED])
+        .select_related("service")
         .order_by("status", "title")
     )
-    escalations = list(Escalation.objects.open().filter(unit=agreement.unit).order_by("level", "respond_by"))
-    survey = SurveyResponse.objects.filter(unit=agreement.unit, submitted_at__date__gte=since).aggregate(
-        avg=Avg("overall_satisfaction"), recommend=Avg("recommend_score"), count=Count("pk")
+    escalations = (
+        Escalation.objects.open().filter(in_scope).select_related("service").order_by("level", "respond_by")
     )
-    lines = [
-        f"Service review of {agreement.title} ({agreement.unit.name}), period since {since:%d %b %Y}.",
-        "",
-    ]
-    lines.append("1. Service levels: attainment per target")
-    if not subscriptions:
-        lines.append("   - No services under this agreement yet.")
+    # The review action the agreement-review job opened is this meeting itself: not an item.
+    actions = (
+        FollowUpAction.objects.open()
+        .filter(in_scope)
+        .exclude(agreement=agreement, interaction__isnull=True, escalation__isnull=True)
+        .select_related("owner")
+        .order_by("due_on", "pk")
+    )
+    satisfaction = {
+        row["unit_id"]: row
+        for row in SurveyResponse.objects.filter(in_scope, submitted_at__date__gte=since)
+        .values("unit_id")
+        .annotate(count=Count("pk"), avg=Avg("overall_satisfaction"), recommend=Avg("recommend_score"))
+        .order_by()
+    }
+    by_unit = {unit.pk: ReviewUnit(unit, [], [], [], [], satisfaction.get(unit.pk)) for unit in units}
     for subscription in subscriptions:
-        rows = attainment.get(subscription.pk, [])
-        if not rows:
-            lines.append(f"   - {subscription.service.name}: no measurements in the period.")
+        subscription.attainment = attainment.get(subscription.pk, [])
+        if subscription.unit_id not in by_unit:  # linked to the agreement from outside its scope
+            by_unit[subscription.unit_id] = ReviewUnit(subscription.unit, [], [], [], [], None)
+        by_unit[subscription.unit_id].subscriptions.append(subscription)
+    for attribute, rows in (
+        ("requirements", requirements),
+        ("escalations", escalations),
+        ("actions", actions),
+    ):
         for row in rows:
-            lines.append(
-                f"   - {subscription.service.name} / {row['target'].name}: met {row['met']} of "
-                f"{row['total']} months ({round(100 * row['met'] / row['total'])}%)"
-            )
-    lines += ["", "2. Open requirements"]
-    lines += [f"   - {r.title} ({r.get_status_display()})" for r in requirements] or ["   - None open."]
-    lines += ["", "3. Open escalations"]
-    lines += [
-        f"   - {e.subject} (level {e.level}, {e.get_severity_display().lower()})" for e in escalations
-    ] or ["   - None open."]
-    lines += ["", "4. Satisfaction survey"]
-    if survey["count"]:
-        lines.append(
-            f"   - {survey['count']} answers, average satisfaction {survey['avg']:.1f} of 5, "
-            f"likelihood to recommend {survey['recommend']:.1f} of 10."
-        )
-    else:
-        lines.append("   - No survey answers in the period.")
-    lines += ["", "5. Actions agreed", ""]
+            getattr(by_unit[row.unit_id], attribute).append(row)
+    sections = [section for section in by_unit.values() if section.has_items]
+    quiet = [section.unit for section in by_unit.values() if not section.has_items]
     return {
         "since": since,
-        "subscriptions": subscriptions,
-        "attainment": attainment,
-        "requirements": requirements,
-        "escalations": escalations,
-        "survey": survey,
-        "agenda": "\n".join(lines),
+        "sections": sections,
+        "quiet_units": quiet,
+        "subscription_count": len(subscriptions),
+        "agenda": _agenda_text(agreement=agreement, since=since, sections=sections, quiet=quiet),
     }
+
+
+def _agenda_text(*, agreement: Agreement, since: datetime.date, sections: list, quiet: list) -> str:
+    """The agenda as the minutes start from: one numbered part per unit, each named."""
+    lines = [
+        f"Service review of {agreement.title} ({agreement.unit.name} and the units below it), "
+        f"period since {since:%d %b %Y}.",
+        "",
+    ]
+    for number, section in enumerate(sections, start=1):
+        lines.append(f"{number}. {section.unit.name}")
+        if section.subscriptions:
+            lines.append("   Service levels:")
+        for subscription in section.subscriptions:
+            if not subscription.attainment:
+                lines.append(f"   - {subscription.service.name}: no measurements in the period.")
+            for row in subscription.attainment:
+                lines.append(
+                    f"   - {subscription.service.name} / {row['target'].name}: met {row['met']} of "
+                    f"{row['total']} months ({round(100 * row['met'] / row['total'])}%)"
+                )
+        if section.requirements:
+            lines.append("   Open requirements:")
+            lines += [f"   - {r.title} ({r.get_status_display()})" for r in section.requirements]
+        if section.escalations:
+            lines.append("   Open escalations:")
+            lines += [
+                f"   - {e.subject} ({e.get_severity_display().lower()}, level {e.level})"
+                for e in section.escalations
+            ]
+        if section.actions:
+            lines.append("   Open follow-up actions:")
+            lines += [f"   - {a.title} (due {a.due_on:%d %b %Y})" for a in section.actions]
+        if section.satisfaction:
+            survey = section.satisfaction
+            lines.append(
+                f"   Satisfaction: {survey['count']} answer{'s' if survey['count'] != 1 else ''}, average "
+                f"{survey['avg']:.1f} of 5, likelihood to recommend {survey['recommend']:.1f} of 10."
+            )
+        lines.append("")
+    if not sections:
+        lines += ["Nothing is open and no service is covered yet.", ""]
+    if quiet:
+        lines += [f"Nothing open for: {', '.join(unit.name for unit in quiet)}.", ""]
+    lines += [f"{len(sections) + 1}. Actions agreed", ""]
+    return "\n".join(lines)
 
 
 def unit_relationship_file(*, unit: BusinessUnit, business_copy: bool = False) -> dict:

@@ -14,7 +14,7 @@ from customers.selectors import contacts_of_user_for_unit, deciding_customer_for
 from customers.services import ensure_can_edit_unit
 from integrations.events import EventType, emit, emit_many
 from services.models import Agreement, Service, Subscription
-from services.services import ensure_deciding_customer
+from services.services import agreement_reviewed, ensure_deciding_customer
 
 from . import rules
 from .mail import email_enqueue, email_enqueue_many, email_send_later
@@ -97,6 +97,52 @@ def interaction_log(
             raise
         except DomainError as error:
             raise DomainError(f"Action {number}: {error.message}", field="actions") from error
+    return interaction
+
+
+@transaction.atomic
+def agreement_review_record(
+    *,
+    agreement: Agreement,
+    by,
+    occurred_at: datetime.datetime,
+    subject: str,
+    notes: str = "",
+    sentiment: str = Interaction.Sentiment.NEUTRAL,
+    is_shared_with_business: bool = False,
+    contacts=(),
+    actions: list[dict] = (),
+) -> Interaction:
+    """A service review of an agreement was held. Its one record is a service-review
+    interaction linked to the agreement (with the actions agreed, tracked with the
+    agreement); the agreement's last review becomes the day it was held and its next review
+    one interval later (services.agreement_reviewed); the review actions the agreement-review
+    job opened are done. Only a signed (active) agreement is reviewed, by staff of its unit's
+    portfolio (interaction_log checks who)."""
+    agreement = Agreement.objects.select_for_update().select_related("unit").get(pk=agreement.pk)
+    if agreement.status != Agreement.Status.ACTIVE:
+        raise DomainError(
+            f"Only a signed agreement is reviewed; this one is {agreement.get_status_display().lower()}."
+        )
+    interaction = interaction_log(
+        unit=agreement.unit,
+        by=by,
+        kind=Interaction.Kind.SERVICE_REVIEW,
+        subject=subject,
+        occurred_at=occurred_at,
+        notes=notes,
+        sentiment=sentiment,
+        is_shared_with_business=is_shared_with_business,
+        contacts=contacts,
+        agreement=agreement,
+        actions=[{**action, "agreement": agreement} for action in actions],
+    )
+    agreement_reviewed(agreement=agreement, on=timezone.localdate(occurred_at))
+    review_actions = FollowUpAction.objects.open().filter(
+        agreement=agreement, interaction__isnull=True, escalation__isnull=True, survey_response__isnull=True
+    )
+    for action in review_actions:
+        action_set_status(action=action, by=by, status=FollowUpAction.Status.DONE)
     return interaction
 
 

@@ -49,7 +49,12 @@ def agreement_sign(*, agreement: Agreement, by) -> Agreement:
 
 @transaction.atomic
 def agreement_reviewed(*, agreement: Agreement, on: datetime.date) -> Agreement:
-    """A review took place: the next one is one interval later."""
+    """A review took place on `on`: the next one is one interval after the last review (a
+    review held early or late sets the rhythm anew). Called by the service that records the
+    review (relationships.services.agreement_review_record), so `last_reviewed_on` is always
+    the day of the latest review logged; logging an older review leaves both dates alone."""
+    if agreement.last_reviewed_on and on < agreement.last_reviewed_on:
+        return agreement
     agreement.last_reviewed_on = on
     agreement.next_review_on = on + relativedelta(months=agreement.review_interval_months)
     agreement.save(update_fields=["last_reviewed_on", "next_review_on", "updated_at"])

@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from relationships.views.common import form_error_from
 
 from .forms import AgreementFilter, AgreementForm, ServiceFilter, ServiceForm, TargetForm
 from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
+from .selectors import subscriptions_covered_by, with_covering_agreements
 from .services import agreement_save, service_save, target_save
 
 
@@ -88,9 +90,9 @@ def service_detail(request, pk):
         target.measured = row["measured"] if row else 0
         target.met = row["met"] if row else 0
         target.pct = round(100 * target.met / target.measured) if target.measured else None
-    subscriptions = (
+    subscriptions = with_covering_agreements(
         service.subscriptions.exclude(status=Subscription.Status.ENDED)
-        .select_related("unit", "agreement", "ordered_by")
+        .select_related("unit", "ordered_by")
         .order_by("unit__name")
     )
     return render(
@@ -161,9 +163,15 @@ def agreement_list(request):
 
 @staff_required
 def agreement_detail(request, pk):
+    """An agreement with the services it covers (services.selectors: its own links and the
+    services of the units below it that no agreement of their own covers), grouped by unit,
+    and its reviews. The last review is `last_reviewed_on`, kept by the review's service."""
     agreement = get_object_or_404(Agreement.objects.select_related("unit", "signed_by"), pk=pk)
-    subscriptions = agreement.subscriptions.select_related("service").prefetch_related(
-        Prefetch("service__targets", queryset=ServiceLevelTarget.objects.order_by("name"))
+    subscriptions = (
+        subscriptions_covered_by(agreement=agreement)
+        .select_related("service", "unit")
+        .prefetch_related(Prefetch("service__targets", queryset=ServiceLevelTarget.objects.order_by("name")))
+        .order_by("unit__path", "service__name")
     )
     reviews = agreement.reviews.select_related("created_by").order_by("-occurred_at")[:10]
     return render(
@@ -183,9 +191,12 @@ def agreement_detail(request, pk):
 @staff_required
 def subscription_detail(request, pk):
     """One unit's use of one service: its terms and who changed them when."""
-    subscription = get_object_or_404(
-        Subscription.objects.select_related("unit", "service", "agreement", "ordered_by"), pk=pk
+    found = with_covering_agreements(
+        Subscription.objects.select_related("unit", "service", "ordered_by").filter(pk=pk)
     )
+    if not found:
+        raise Http404
+    subscription = found[0]
     return render(
         request,
         "services/subscription_detail.html",

@@ -17,6 +17,7 @@ from customers.models import BusinessUnit, Contact
 from relationships.models import Escalation, Interaction, Requirement, SurveyInvitation
 from relationships.services import survey_invitation_state
 from services.models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
+from services.selectors import agreement_list_visible_to, subscriptions_covered_by, with_covering_agreements
 
 ATTAINMENT_MONTHS = 6
 
@@ -160,17 +161,41 @@ def portal_subscriptions(*, units):
     return (
         Subscription.objects.filter(unit__in=units)
         .exclude(status=Subscription.Status.ENDED)
-        .select_related("service", "service__category", "unit", "agreement")
+        .select_related("service", "service__category", "unit")
         .order_by("unit__path", "service__name")
     )
 
 
-def portal_agreements(*, units):
+def portal_subscriptions_with_agreements(*, units, pk: int | None = None) -> list[Subscription]:
+    """The units' services, each with `.covering_agreement` (services.selectors): three
+    queries. Every covering agreement is one the person may read, so linking it is safe."""
+    units = list(units)
+    subscriptions = portal_subscriptions(units=units)
+    if pk is not None:
+        subscriptions = subscriptions.filter(pk=pk)
+    return with_covering_agreements(subscriptions, within=units)
+
+
+def portal_agreements(*, user, units):
+    """The agreements a business contact reads (`agreement_list_visible_to`): their units'
+    own, and those covering their units' services, such as a division's for a department."""
     return (
-        Agreement.objects.filter(unit__in=units)
+        agreement_list_visible_to(user=user, units=units)
         .exclude(status=Agreement.Status.TERMINATED)
         .select_related("unit", "signed_by")
         .order_by("status", "next_review_on", "title")
+    )
+
+
+def portal_agreement_subscriptions(*, agreement: Agreement, units) -> list[Subscription]:
+    """The services `agreement` covers among the units the person sees (a purchaser reads
+    the division's agreement but sees only their own unit's services under it), in the
+    order of the units. One query."""
+    return list(
+        subscriptions_covered_by(agreement=agreement)
+        .filter(unit__in=units)
+        .select_related("service", "service__category", "unit")
+        .order_by("unit__path", "service__name")
     )
 
 
@@ -221,13 +246,13 @@ def portal_pending_invitations(*, user) -> list[SurveyInvitation]:
 
 
 def portal_home(*, user) -> dict:
-    """Everything the portal home shows, in a fixed number of queries (12) whatever the
+    """Everything the portal home shows, in a fixed number of queries (13) whatever the
     number of units, services, measurements or requests."""
     units = list(portal_units(user=user))  # 2: the person's contacts, then their units
     deciders = deciding_customers_for_units(units=units)  # 3
     decides_for = {uid for uid, c in deciders.items() if c is not None and c.user_id == user.pk}
-    subscriptions = list(portal_subscriptions(units=units))  # 4
-    levels = subscription_levels(subscriptions=subscriptions)  # 5, 6
+    subscriptions = portal_subscriptions_with_agreements(units=units)  # 4, 5: and their agreements
+    levels = subscription_levels(subscriptions=subscriptions)  # 6, 7
     requirements = portal_requirements(units=units)
     open_statuses = [
         Requirement.Status.DRAFT,
@@ -249,14 +274,14 @@ def portal_home(*, user) -> dict:
         "deciders": deciders,
         "managers": list(managers.values()),
         "levels": levels,
-        "agreements": list(portal_agreements(units=units)),  # 7
-        "awaiting_decision": list(  # 8
+        "agreements": list(portal_agreements(user=user, units=units)),  # 8
+        "awaiting_decision": list(  # 9
             requirements.filter(status=Requirement.Status.SUBMITTED, unit_id__in=decides_for).order_by(
                 "submitted_at"
             )
         ),
-        "requirements": list(requirements.filter(status__in=open_statuses).order_by("-updated_at")[:8]),  # 9
-        "escalations": list(portal_escalations(units=units).open().order_by("respond_by")),  # 10
-        "pending_surveys": portal_pending_invitations(user=user),  # 11
-        "shared_notes": list(portal_shared_interactions(units=units)[:5]),  # 12
+        "requirements": list(requirements.filter(status__in=open_statuses).order_by("-updated_at")[:8]),  # 10
+        "escalations": list(portal_escalations(units=units).open().order_by("respond_by")),  # 11
+        "pending_surveys": portal_pending_invitations(user=user),  # 12
+        "shared_notes": list(portal_shared_interactions(units=units)[:5]),  # 13
     }

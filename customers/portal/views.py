@@ -292,10 +292,13 @@ def requirement_decide(request, pk):
 
 @portal_view
 def subscription_detail(request, pk):
-    """One service the unit uses: each target month by month, and what the unit raised
-    or asked for about it."""
+    """One service the unit uses: each target month by month, the agreement that covers
+    it, and what the unit raised or asked for about it."""
     units = _units(request)
-    subscription = get_object_or_404(selectors.portal_subscriptions(units=units), pk=pk)
+    found = selectors.portal_subscriptions_with_agreements(units=units, pk=pk)
+    if not found:
+        raise Http404
+    subscription = found[0]
     [levels] = selectors.subscription_levels(subscriptions=[subscription])
     return render(
         request,
@@ -530,8 +533,11 @@ def interaction_detail(request, pk):
 
 @portal_view
 def agreement_detail(request, pk):
-    agreement = get_object_or_404(selectors.portal_agreements(units=_units(request)), pk=pk)
-    subscriptions = selectors.portal_subscriptions(units=[agreement.unit]).filter(agreement=agreement)
+    """An agreement the person reads: their units' own or the one covering their services
+    (a purchaser reads the division's). Only the deciding customer is offered to sign."""
+    units = _units(request)
+    agreement = get_object_or_404(selectors.portal_agreements(user=request.user, units=units), pk=pk)
+    subscriptions = selectors.portal_agreement_subscriptions(agreement=agreement, units=units)
     decider = selectors.deciding_customers_for_units(units=[agreement.unit])[agreement.unit_id]
     return render(
         request,
@@ -539,9 +545,10 @@ def agreement_detail(request, pk):
         {
             "agreement": agreement,
             "levels": selectors.subscription_levels(subscriptions=subscriptions),
-            "reviews": selectors.portal_shared_interactions(units=[agreement.unit]).filter(
-                agreement=agreement
-            ),
+            "several_units": len({s.unit_id for s in subscriptions}) > 1,
+            "of_a_unit_above": agreement.unit_id not in {unit.pk for unit in units},
+            # Review notes the person may open: shared, and of a unit they see.
+            "reviews": list(selectors.portal_shared_interactions(units=units).filter(agreement=agreement)),
             "can_sign": agreement.status == Agreement.Status.DRAFT
             and decider is not None
             and decider.user_id == request.user.pk,
@@ -553,7 +560,9 @@ def agreement_detail(request, pk):
 @portal_view
 @require_POST
 def agreement_sign_view(request, pk):
-    agreement = get_object_or_404(selectors.portal_agreements(units=_units(request)), pk=pk)
+    agreement = get_object_or_404(
+        selectors.portal_agreements(user=request.user, units=_units(request)), pk=pk
+    )
     try:
         agreement_sign(agreement=agreement, by=request.user)
     except DomainError as error:

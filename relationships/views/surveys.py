@@ -1,22 +1,21 @@
 """Survey campaigns with their results, and the service review meeting of an agreement."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Avg, Count, FloatField
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 
-from brm.domain import DomainError
+from brm.domain import DomainError, DomainPermissionError
 from brm.exporting import export_rows
 from customers.selectors import unit_is_editable_by
 from services.models import Agreement
-from services.services import agreement_reviewed
 
 from .. import selectors, services
 from ..forms import ReviewForm
-from ..models import Interaction, SurveyCampaign, SurveyResponse
+from ..models import SurveyCampaign, SurveyResponse
 from ..selectors_survey import campaign_results
 from .common import Column, form_error_from, list_page, staff_required
 
@@ -115,8 +114,9 @@ def campaign_detail(request, pk):
 
 @staff_required
 def service_review(request, agreement_pk):
-    """A service review meeting for an agreement: the agenda comes pre-filled from the data
-    and is logged as an interaction of kind service_review."""
+    """The agenda of a service review of an agreement (its whole scope, grouped by unit),
+    pre-filled from the data, and recording the review held from it
+    (services.agreement_review_record)."""
     agreement = get_object_or_404(Agreement.objects.select_related("unit", "signed_by"), pk=agreement_pk)
     unit = agreement.unit
     editable = unit_is_editable_by(user=request.user, unit=unit)
@@ -125,34 +125,35 @@ def service_review(request, agreement_pk):
         "subject": f"Service review: {agreement.title}",
         "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
         "notes": agenda["agenda"],
-        "mark_reviewed": True,
     }
     form = ReviewForm(request.POST or None, initial=initial, user=request.user)
-    if request.method == "POST" and editable and form.is_valid():
+    status = 200
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                interaction = services.interaction_log(
-                    unit=unit,
-                    by=request.user,
-                    kind=Interaction.Kind.SERVICE_REVIEW,
-                    subject=data["subject"],
-                    occurred_at=data["occurred_at"],
-                    notes=data["notes"],
-                    sentiment=data["sentiment"],
-                    is_shared_with_business=data["is_shared_with_business"],
-                    agreement=agreement,
-                    actions=[{**action, "agreement": agreement} for action in data["actions"]],
-                )
-                if data["mark_reviewed"]:
-                    agreement_reviewed(agreement=agreement, on=timezone.localdate())
+            services.agreement_review_record(
+                agreement=agreement,
+                by=request.user,
+                occurred_at=data["occurred_at"],
+                subject=data["subject"],
+                notes=data["notes"],
+                sentiment=data["sentiment"],
+                is_shared_with_business=data["is_shared_with_business"],
+                actions=data["actions"],
+            )
+        except DomainPermissionError as error:
+            messages.error(request, error.message)
+            status = 403
         except DomainError as error:
             form_error_from(form, error)
         else:
+            agreement.refresh_from_db(fields=["last_reviewed_on", "next_review_on"])
             messages.success(
-                request, "Service review logged. Add its follow-up actions from the interaction."
+                request,
+                f"Service review recorded. The next review of {agreement.title} is due "
+                f"{date_format(agreement.next_review_on, 'j M Y')}.",
             )
-            return redirect("relationships:interaction-detail", interaction.pk)
+            return redirect("services:agreement-detail", agreement.pk)
     return render(
         request,
         "relationships/service_review.html",
@@ -162,6 +163,9 @@ def service_review(request, agreement_pk):
             "form": form,
             "agenda": agenda,
             "editable": editable,
+            "can_record": editable and agreement.status == Agreement.Status.ACTIVE,
+            "today": timezone.localdate(),
             "nav": "services",
         },
+        status=400 if request.method == "POST" and status == 200 else status,
     )

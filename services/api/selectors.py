@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from brm.api.mixins import scope_to_visible_units
 from relationships.health import ATTAINMENT_MONTHS
-from services.models import Agreement, Measurement, Subscription
+from services.models import Measurement, Subscription
+from services.selectors import agreement_list_visible_to, covering_agreement
 
 
 def attainment_since(today=None):
@@ -32,17 +33,20 @@ def _count(queryset):
 
 def subscription_list(*, user):
     """Subscriptions the caller may see, each with its service level attainment over the
-    window (measured, met): two scalar subqueries in the one list query."""
+    window (measured, met) and the agreement covering it: scalar subqueries in the one
+    list query."""
     window = Measurement.objects.filter(subscription=OuterRef("pk"), period_start__gte=attainment_since())
     queryset = Subscription.objects.select_related("unit", "service", "agreement", "ordered_by").annotate(
         measurements_in_window=_count(window),
         measurements_met=_count(window.filter(Q(is_met=True))),
+        covering_agreement_id=covering_agreement(),
     )
     return scope_to_visible_units(queryset, user)
 
 
 def agreement_list(*, user):
-    return scope_to_visible_units(Agreement.objects.select_related("unit", "signed_by"), user)
+    """The agreements the caller reads: the same rule as the portal's pages."""
+    return agreement_list_visible_to(user=user).select_related("unit", "signed_by")
 
 
 def measurement_list(*, user):

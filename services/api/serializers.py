@@ -98,6 +98,14 @@ class SubscriptionSerializer(ModelSerializer):
     service = ServiceRefSerializer(read_only=True)
     ordered_by = ContactRefSerializer(read_only=True, allow_null=True)
     attainment = serializers.SerializerMethodField()
+    covering_agreement = serializers.IntegerField(
+        source="covering_agreement_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The agreement that covers this subscription: its own `agreement` while that is a "
+        "draft or signed and not ended, otherwise the agreement in force of the nearest unit at or "
+        "above its unit. Readable by every contact of the unit.",
+    )
 
     class Meta:
         model = Subscription
@@ -106,6 +114,7 @@ class SubscriptionSerializer(ModelSerializer):
             "unit",
             "service",
             "agreement",
+            "covering_agreement",
             "ordered_by",
             "status",
             "started_on",

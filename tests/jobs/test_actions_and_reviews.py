@@ -10,7 +10,7 @@ from django.core import mail
 from relationships import jobs
 from relationships.models import FollowUpAction
 from services.models import Agreement
-from tests.relationships.factories import FollowUpActionFactory
+from tests.relationships.factories import EscalationFactory, FollowUpActionFactory
 from tests.services.factories import AgreementFactory, SubscriptionFactory
 
 from .conftest import START, sent_to
@@ -102,3 +102,20 @@ def test_no_review_action_for_a_unit_without_a_relationship_manager(time_machine
     time_machine.move_to(START, tick=False)
     assert run(jobs.agreement_reviews_due) == 0
     assert mail.outbox == []
+
+
+def test_the_review_actions_agenda_covers_the_units_below(time_machine, run, division, unit_a, customer_a):
+    time_machine.move_to(START, tick=False)
+    AgreementFactory(
+        unit=division,
+        status=Agreement.Status.ACTIVE,
+        signed_by=customer_a,
+        valid_from=TODAY - 400 * DAY,
+        next_review_on=TODAY + 10 * DAY,
+    )
+    erp = SubscriptionFactory(unit=unit_a, service__name="ERP Finance")  # not linked: covered from above
+    EscalationFactory(unit=unit_a)
+    assert run(jobs.agreement_reviews_due) == 1
+    description = FollowUpAction.objects.get().description
+    assert f"   - Accounts Payable: {erp.service.name}" in description
+    assert "Open escalations of Finance and the units below it: 1." in description

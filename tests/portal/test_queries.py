@@ -16,10 +16,11 @@ pytestmark = pytest.mark.django_db
 
 # The home page of a customer of a division, whatever the number of services:
 #  1 session, 2 user, 3 the person's contacts (portal_view), 4 contacts again (visible_to),
-#  5 units, 6 deciding customers, 7 subscriptions, 8 targets, 9 measurements, 10 agreements,
-# 11 awaiting decision, 12 requests in progress, 13 open escalations, 14 pending surveys,
-# 15 shared notes.
-HOME_QUERIES = 15
+#  5 units, 6 deciding customers, 7 the agreements in force (services.selectors), 8 subscriptions
+#  with the id of the agreement covering each, 9 those agreements, 10 targets, 11 measurements,
+# 12 agreements in force again and 13 the agreements the person reads, 14 awaiting decision,
+# 15 requests in progress, 16 open escalations, 17 pending surveys, 18 shared notes.
+HOME_QUERIES = 18
 
 
 def _populate(unit, customer, count):

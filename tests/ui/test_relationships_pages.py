@@ -316,7 +316,6 @@ def test_service_review_prefills_the_agenda_and_logs_a_review(rm_client, rm, uni
             "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "notes": agenda,
             "sentiment": "neutral",
-            "mark_reviewed": "on",
             "action_0_title": "Raise availability target",
             "action_0_owner": rm.pk,
             "action_0_due": (timezone.localdate() + datetime.timedelta(days=14)).isoformat(),
@@ -325,7 +324,7 @@ def test_service_review_prefills_the_agenda_and_logs_a_review(rm_client, rm, uni
     review = Interaction.objects.get()
     action = review.actions.get()
     assert (action.title, action.agreement) == ("Raise availability target", agreement)
-    assert response["Location"] == reverse("relationships:interaction-detail", args=[review.pk])
+    assert response["Location"] == reverse("services:agreement-detail", args=[agreement.pk])
     assert review.kind == Interaction.Kind.SERVICE_REVIEW and review.agreement == agreement
     agreement.refresh_from_db()
     assert agreement.last_reviewed_on == timezone.localdate()

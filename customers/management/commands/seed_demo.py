@@ -413,8 +413,27 @@ class Command(BaseCommand):
             )
 
     def _interactions_and_actions(self):
+        # A service review is the record of an agreement's last review: held on that day.
         plan = [
-            ("fin", "service_review", "Half-year service review Finance", 40, "positive", True, ["carla"]),
+            ("fin", "service_review", "Half-year service review Finance", None, "positive", True, ["carla"]),
+            (
+                "ops",
+                "service_review",
+                "Half-year service review Operations",
+                None,
+                "neutral",
+                True,
+                ["olivia"],
+            ),
+            (
+                "hr",
+                "service_review",
+                "Half-year service review Human Resources",
+                None,
+                "positive",
+                True,
+                ["fatima"],
+            ),
             ("fin-ap", "meeting", "Invoice scanning backlog", 9, "negative", False, ["piet", "anouk"]),
             ("fin-ctl", "workshop", "Self-service BI workshop", 21, "positive", True, ["daan"]),
             ("fin-tre", "call", "Bank connectivity renewal", 55, "neutral", False, ["lotte"]),
@@ -435,12 +454,20 @@ class Command(BaseCommand):
         ]
         for unit_code, kind, subject, days_ago, sentiment, shared, people in plan:
             unit = self.units[unit_code]
+            agreement = self.agreements[unit_code] if kind == "service_review" else None
+            if agreement is not None:
+                occurred_at = timezone.make_aware(
+                    datetime.datetime.combine(agreement.last_reviewed_on, datetime.time(10))
+                )
+            else:
+                occurred_at = self.now - datetime.timedelta(days=days_ago, hours=3)
             interaction, created = Interaction.objects.get_or_create(
                 unit=unit,
                 subject=subject,
                 defaults={
                     "kind": kind,
-                    "occurred_at": self.now - datetime.timedelta(days=days_ago, hours=3),
+                    "agreement": agreement,
+                    "occurred_at": occurred_at,
                     "sentiment": sentiment,
                     "is_shared_with_business": shared,
                     "notes": f"{subject}: discussed current service, open points and next steps with the business.",
