@@ -47,6 +47,12 @@ def url_pattern(url: str) -> str:
     return path + ("?" + "&".join(keys) if keys else "")
 
 
+def layout_pattern(url: str) -> str:
+    """What the width check renders once: the admin lays out every model's pages alike, so
+    `/admin/customers/contact/` stands for `/admin/<app>/<model>/`."""
+    return re.sub(r"^/admin/[a-z_]+/[a-z_]+/", "/admin/<app>/<model>/", url_pattern(url))
+
+
 @dataclass
 class Failure:
     shown_on: str
@@ -66,7 +72,7 @@ def local_url(url: str) -> str:
 class Crawl:
     viewer: str
     landing: str
-    pages: list[str] = field(default_factory=list)  # HTML pages opened, first instance per pattern
+    pages: list[str] = field(default_factory=list)  # HTML pages opened, one per layout_pattern
     failures: list[Failure] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
     writes: dict[str, list[str]] = field(default_factory=dict)  # GET url -> SQL writes it made
@@ -139,7 +145,7 @@ def crawl_site(page, viewer: str, *, is_superuser: bool) -> Crawl:
         writes.take()
         result.pages.append(landing)
         enqueue(first.text(), landing, 1)
-        rendered_patterns = {url_pattern(landing)}
+        rendered_patterns = {layout_pattern(landing)}
         while queue:
             url, shown_on, depth, marked_download = queue.pop(0)
             response = page.request.get(url, max_redirects=0)
@@ -171,7 +177,7 @@ def crawl_site(page, viewer: str, *, is_superuser: bool) -> Crawl:
                 continue
             if not content_type.startswith("text/html"):
                 continue
-            pattern = url_pattern(response.url)
+            pattern = layout_pattern(response.url)
             if pattern not in rendered_patterns:
                 rendered_patterns.add(pattern)
                 result.pages.append(response.url)

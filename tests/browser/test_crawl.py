@@ -29,7 +29,7 @@ KNOWN_ELSEWHERE = {
 def _report(crawl, started):
     print(
         f"\n{crawl.viewer}: {crawl.opened} links opened, {crawl.skipped} skipped, "
-        f"{len(crawl.pages)} page patterns, {len(crawl.downloads)} downloads, "
+        f"{len(crawl.pages)} page layouts, {len(crawl.downloads)} downloads, "
         f"{time.monotonic() - started:.1f}s"
     )
 
