@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brm.domain import DomainError
+from brm.exporting import export_for_import
 from brm.history import history_section
 from customers.models import BusinessUnit
 from relationships.selectors import REVIEW_HORIZON_DAYS
@@ -16,6 +17,7 @@ from relationships.views import Column, list_page, staff_required
 from relationships.views.common import form_error_from
 
 from .forms import AgreementFilter, AgreementForm, ServiceFilter, ServiceForm, TargetForm
+from .imports import ServiceImporter
 from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
 from .services import agreement_save, service_save, target_save
 
@@ -69,6 +71,14 @@ def service_list(request):
         filename="services",
         nav="services",
         empty="No services match. Clear the filters to see the whole catalogue.",
+        # One line per target, in the import's columns: the catalogue imports back as is.
+        export=lambda queryset, export_format: export_for_import(
+            importer=ServiceImporter,
+            objects=queryset,
+            export_format=export_format,
+            filename="services",
+            read_only={"units_using_it": lambda s: s.users},
+        ),
     )
 
 
