@@ -22,6 +22,7 @@ from relationships.forms import InteractionForm
 from relationships.health import health_scores
 from relationships.views import form_error_from, staff_required
 from relationships.views.common import cached_fragments
+from services.attainment import BAND_COLOURS, attainment_band, attainment_legend, attainment_percent
 
 from . import services
 from .forms import ContactFilter, ContactForm, ObjectiveForm, UnitFilter, UnitForm
@@ -134,6 +135,7 @@ def unit_detail(request, pk):
             "unit": unit,
             "editable": editable,
             "attainment_chart": _attainment_chart(overview),
+            "attainment_legend": attainment_legend(),
             "history": history_section(unit, viewer=request.user),
             "form": InteractionForm(unit=unit, user=request.user) if editable else None,
         }
@@ -163,8 +165,9 @@ def unit_print(request, pk):
 
 
 def _attainment_chart(overview) -> dict:
-    """Share of all targets met per month, over every subscription on the page."""
-    data = []
+    """Share of all targets met per month, over every subscription on the page; each bar
+    coloured by the month's band (services.attainment), so a month with a miss is not green."""
+    data, colours = [], []
     for month in overview.months:
         cells = [
             row["months"][month]
@@ -172,10 +175,12 @@ def _attainment_chart(overview) -> dict:
             for row in s.attainment
             if month in row["months"]
         ]
-        data.append(round(100 * sum(1 for m in cells if m.is_met) / len(cells)) if cells else None)
+        met = sum(1 for m in cells if m.is_met)
+        data.append(attainment_percent(met=met, measured=len(cells)))
+        colours.append(BAND_COLOURS.get(attainment_band(met=met, measured=len(cells)), "#dde3ea"))
     return {
         "labels": [month.strftime("%b %Y") for month in overview.months],
-        "datasets": [{"label": "Targets met (%)", "data": data, "colour": "#2f9e44"}],
+        "datasets": [{"label": "Targets met (%)", "data": data, "colours": colours}],
     }
 
 

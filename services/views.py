@@ -16,6 +16,7 @@ from relationships.selectors import REVIEW_HORIZON_DAYS
 from relationships.views import Column, list_page, staff_required
 from relationships.views.common import form_error_from
 
+from .attainment import attainment_band, attainment_percent
 from .forms import AgreementFilter, AgreementForm, ServiceFilter, ServiceForm, TargetForm
 from .imports import ServiceImporter
 from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
@@ -97,7 +98,8 @@ def service_detail(request, pk):
         row = attainment.get(target.pk)
         target.measured = row["measured"] if row else 0
         target.met = row["met"] if row else 0
-        target.pct = round(100 * target.met / target.measured) if target.measured else None
+        target.pct = attainment_percent(met=target.met, measured=target.measured)
+        target.band = attainment_band(met=target.met, measured=target.measured)
     subscriptions = (
         service.subscriptions.exclude(status=Subscription.Status.ENDED)
         .select_related("unit", "agreement", "ordered_by")
