@@ -43,7 +43,7 @@
           },
           scales: { y: { suggestedMin: suggestedMin, suggestedMax: suggestedMax, ticks: { precision: 0 } },
                     /* Flat axis labels, thinned out rather than overlapping on a narrow screen. */
-                    x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } } }
+                    x: { grid: { display: false }, offset: true, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } } }
         }
       });
     });
