@@ -8,7 +8,6 @@ confirmation runs the import in one transaction, all lines or only the valid one
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -144,7 +143,7 @@ def import_export(request, kind: str, file_format: str):
     if importer is None or file_format not in ("csv", "xlsx"):
         raise Http404("No such export.")
     if not importer.allowed_for(request.user):
-        raise PermissionDenied(f"You may not import {importer.title.lower()}.")
+        return _refused(request, DomainPermissionError(f"You may not import {importer.title.lower()}."))
     return export_for_import(
         importer=importer,
         objects=importer.exportable(request.user).iterator(chunk_size=2000),

@@ -33,8 +33,16 @@ def attainment_band(*, met: int, measured: int) -> str | None:
 
 
 def attainment_percent(*, met: int, measured: int) -> int | None:
-    """The share met, rounded down: 100% only when every target was met."""
-    return 100 * met // measured if measured else None
+    """The share met, rounded, but 100% only when every target was met (199 of 200 is 99%)
+    and 0% only when none was."""
+    if not measured:
+        return None
+    percent = round(100 * met / measured)
+    if percent == 100 and met < measured:
+        return 99
+    if percent == 0 and met > 0:
+        return 1
+    return percent
 
 
 def attainment_legend() -> list[tuple[str, str]]:

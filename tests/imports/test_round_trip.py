@@ -178,8 +178,9 @@ def test_current_data_of_every_kind_reimports_unchanged(
 
 
 def test_current_data_is_only_for_who_may_import_it(client, rm):
-    response = staff_client(client, rm).get(reverse("imports:export", args=["units", "csv"]))
-    assert response.status_code == 403
+    response = staff_client(client, rm).get(reverse("imports:export", args=["units", "csv"]), follow=True)
+    assert response.redirect_chain == [(reverse("imports:start"), 302)]
+    assert "You may not import business units." in response.content.decode()
     assert client.get(reverse("imports:export", args=["units", "pdf"])).status_code == 404
 
 
