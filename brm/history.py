@@ -156,7 +156,7 @@ def _name_of(obj) -> str:
         return user_name(obj)
     if obj._meta.label_lower == "relationships.surveyresponse":
         # Its own str() reads the invitation and the contact: one query each.
-        return f"Survey answer of {date_format(timezone.localtime(obj.submitted_at), 'j M Y')}"
+        return f"Survey answer of {date_format(timezone.localtime(obj.submitted_at))}"
     return str(obj)
 
 
@@ -183,9 +183,9 @@ def _display(model_field, value, names) -> str:
     if isinstance(model_field, models.BooleanField):
         return "Yes" if value else "No"
     if isinstance(value, datetime.datetime):
-        return date_format(timezone.localtime(value), "j M Y, H:i")
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, datetime.date):
-        return date_format(value, "j M Y")
+        return date_format(value)
     if isinstance(value, decimal.Decimal):
         whole = value == value.to_integral_value()
         return number_format(value.quantize(decimal.Decimal(1)) if whole else value, force_grouping=True)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from relationships.views import staff_required
 
 from .domain import DomainError, DomainPermissionError
+from .exporting import export_for_import
 from .importing import Importer, ImportFileError, importers, importers_for, read_upload
 from .uploads import pending_upload_delete, pending_upload_get, pending_upload_save
 
@@ -119,7 +120,7 @@ def import_start(request):
 
 @staff_required
 def import_template(request, kind: str, file_format: str):
-    """An empty file with the right header and one example line, as CSV or Excel."""
+    """An empty file with the right header, as CSV or Excel."""
     importer = importers().get(kind)
     if importer is None or file_format not in ("csv", "xlsx"):
         raise Http404("No such template.")
@@ -133,6 +134,22 @@ def import_template(request, kind: str, file_format: str):
         response = HttpResponse("\ufeff" + importer.template(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="brm-{kind}-template.{file_format}"'
     return response
+
+
+@staff_required
+def import_export(request, kind: str, file_format: str):
+    """What the portal holds now, in the import's columns: edit it and import it back."""
+    importer = importers().get(kind)
+    if importer is None or file_format not in ("csv", "xlsx"):
+        raise Http404("No such export.")
+    if not importer.allowed_for(request.user):
+        return _refused(request, DomainPermissionError(f"You may not import {importer.title.lower()}."))
+    return export_for_import(
+        importer=importer,
+        objects=importer.exportable(request.user).iterator(chunk_size=2000),
+        export_format=file_format,
+        filename=f"brm-{kind}",
+    )
 
 
 def _run(request, kind: str, token: str, *, commit: bool, skip_invalid: bool = False):

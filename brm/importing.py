@@ -6,11 +6,17 @@ reject and why. `run(..., commit=False)` is the preview and writes nothing; with
 `commit=True` it writes in one transaction, and only if no line is rejected, unless
 `skip_invalid=True` asks for the valid lines alone. Importing the same file again finds
 every line unchanged.
+
+The export of an importable list writes the import's own columns (`Importer.export_line`,
+brm/exporting.py `export_for_import`), so a file exported from the portal imports back
+unchanged, and an edited cell shows as one change in the preview.
 """
 
 import csv
+import datetime
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import tablib
@@ -18,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .domain import DomainError
+from .exporting import FORMULA_STARTS
 
 MAX_LINES = 50_000
 # Each row read keeps its line number under this key (blank lines are skipped, not renumbered).
@@ -46,6 +53,8 @@ class ImportReport:
     kind: str
     lines: list[LineResult]
     committed: bool = False
+    # Columns of the file that an export adds for reading (a unit's health): left aside.
+    ignored_columns: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -76,9 +85,32 @@ def read_upload(upload) -> bytes:
     return upload.read()
 
 
-def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], required: tuple[str, ...]):
+def _unescaped(value: str) -> str:
+    """A cell as the person meant it: the export writes '+31 20 … (a quote before what a
+    spreadsheet would run as a formula); that quote is not part of the value."""
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
+
+
+def _workbook_cell(value) -> str:
+    """An Excel cell as the text the CSV file would hold: a date without its midnight."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def read_rows(
+    *,
+    content: bytes,
+    filename: str,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    read_only: tuple[str, ...] = (),
+):
     """Rows of a CSV or Excel file as dicts keyed by lower-case column names, each with its
-    line number under LINE."""
+    line number under LINE. `read_only` columns (what an export adds for reading) are
+    accepted; the importers never read them."""
     name = filename.lower()
     if name.endswith(".xlsx"):
         _check_workbook_size(content)
@@ -88,7 +120,7 @@ def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], requir
             raise ImportFileError("This is not an Excel workbook (.xlsx) that can be read.") from exc
         header = [str(h or "").strip().lower() for h in dataset.headers or []]
         rows = [
-            (number, ["" if value is None else str(value).strip() for value in row])
+            (number, [_unescaped(_workbook_cell(value)) for value in row])
             for number, row in enumerate(dataset, start=2)
         ]
     elif name.endswith(".csv") or name.endswith(".txt"):
@@ -106,7 +138,7 @@ def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], requir
         try:
             # Numbered as a spreadsheet shows them: one row per record, blank ones included.
             all_rows = [
-                (number, [value.strip() for value in row])
+                (number, [_unescaped(value.strip()) for value in row])
                 for number, row in enumerate(reader, start=1)
                 if any(v.strip() for v in row)
             ]
@@ -128,7 +160,7 @@ def read_rows(*, content: bytes, filename: str, columns: tuple[str, ...], requir
             f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
             f"Expected columns: {', '.join(columns)}."
         )
-    unknown = [column for column in header if column and column not in columns]
+    unknown = [column for column in header if column and column not in (*columns, *read_only)]
     if unknown:
         raise ImportFileError(f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.")
     rows = [(number, row) for number, row in rows if any(row)]
@@ -167,20 +199,21 @@ def changes_between(obj, values: dict) -> dict[str, tuple[str, str]]:
     return changes
 
 
-def template_csv(columns: tuple[str, ...], example: dict[str, str]) -> str:
-    """A header line and one example line: the template offered for download."""
+# The templates are the header alone: a line under it is always the person's own data, so
+# a template filled in and imported never brings along an example record (the example of
+# each kind is shown on the import page instead).
+
+
+def template_csv(columns: tuple[str, ...]) -> str:
+    """The header line: the template offered for download."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    writer.writerow([example.get(column, "") for column in columns])
+    csv.writer(out).writerow(columns)
     return out.getvalue()
 
 
-def template_xlsx(columns: tuple[str, ...], example: dict[str, str], *, title: str) -> bytes:
-    """The same template as an Excel workbook (every cell text, as the importer reads it)."""
-    dataset = tablib.Dataset(headers=list(columns), title=title[:31])
-    dataset.append([example.get(column, "") for column in columns])
-    return dataset.export("xlsx")
+def template_xlsx(columns: tuple[str, ...], *, title: str) -> bytes:
+    """The same template as an Excel workbook."""
+    return tablib.Dataset(headers=list(columns), title=title[:31]).export("xlsx")
 
 
 class Importer:
@@ -194,6 +227,9 @@ class Importer:
     description = ""  # one sentence on what a line is and who may import it
     columns: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    # Columns an export adds for people to read (a unit's health); the import leaves them aside.
+    read_only_columns: tuple[str, ...] = ()
+    # A line as a person would fill it in, shown on the import page (never in the template).
     example: dict[str, str] = {}
 
     def __init__(self, *, by):
@@ -216,10 +252,40 @@ class Importer:
     def apply(self, writes: list) -> None:
         raise NotImplementedError
 
+    @classmethod
+    def export_line(cls, obj) -> dict:
+        """One object as a line of the file: a value per column of `columns`, written as
+        the import reads it (codes, usernames, choice values, yes/no)."""
+        raise NotImplementedError
+
+    @classmethod
+    def export_lines(cls, obj) -> Iterable[dict]:
+        """The lines of one object (a service: one per target)."""
+        return [cls.export_line(obj)]
+
+    @classmethod
+    def exportable(cls, user):
+        """What the import page's "current data" download holds for `user`."""
+        raise NotImplementedError
+
+    @classmethod
+    def _read(cls, *, content: bytes, filename: str) -> list[dict]:
+        return read_rows(
+            content=content,
+            filename=filename,
+            columns=cls.columns,
+            required=cls.required,
+            read_only=cls.read_only_columns,
+        )
+
     def run(self, *, content: bytes, filename: str, commit: bool, skip_invalid: bool = False) -> ImportReport:
-        rows = read_rows(content=content, filename=filename, columns=self.columns, required=self.required)
+        rows = self._read(content=content, filename=filename)
         lines, writes = self.plan(rows)
-        report = ImportReport(kind=self.kind, lines=lines)
+        report = ImportReport(
+            kind=self.kind,
+            lines=lines,
+            ignored_columns=[column for column in self.read_only_columns if column in rows[0]],
+        )
         if commit and (report.is_valid or skip_invalid):
             valid_lines = {line.line for line in lines if line.action in ("create", "update")}
             with transaction.atomic():
@@ -229,17 +295,22 @@ class Importer:
 
     @classmethod
     def template(cls) -> str:
-        return template_csv(cls.columns, cls.example)
+        return template_csv(cls.columns)
 
     @classmethod
     def template_workbook(cls) -> bytes:
-        return template_xlsx(cls.columns, cls.example, title=cls.kind)
+        return template_xlsx(cls.columns, title=cls.kind)
+
+    @classmethod
+    def example_line(cls) -> list[tuple[str, str]]:
+        """(column, example value) for every column, for the import page."""
+        return [(column, cls.example.get(column, "")) for column in cls.columns]
 
     @classmethod
     def check_file(cls, *, content: bytes, filename: str) -> int:
         """Reads the file as the import would, without planning: its number of lines, or an
         ImportFileError saying why it cannot be read."""
-        return len(read_rows(content=content, filename=filename, columns=cls.columns, required=cls.required))
+        return len(cls._read(content=content, filename=filename))
 
 
 def importers() -> dict[str, type[Importer]]:

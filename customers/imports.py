@@ -56,9 +56,10 @@ class UnitImporter(Importer):
         "description",
     )
     required = ("code", "name")
+    read_only_columns = ("contacts", "health", "health_band", "health_reasons")
     example = {
-        "code": "fin-ap",
-        "name": "Accounts Payable",
+        "code": "fin-tax",
+        "name": "Tax",
         "kind": "department",
         "parent": "fin",
         "relationship_manager": "rita",
@@ -68,6 +69,26 @@ class UnitImporter(Importer):
     @classmethod
     def allowed_for(cls, user) -> bool:
         return may_manage_every_unit(user)
+
+    @classmethod
+    def export_line(cls, unit) -> dict:
+        """Reads unit.parent and unit.relationship_manager: select_related them."""
+        return {
+            "code": unit.code,
+            "name": unit.name,
+            "kind": unit.kind,
+            "parent": unit.parent.code if unit.parent_id else "",
+            "relationship_manager": unit.relationship_manager.username
+            if unit.relationship_manager_id
+            else "",
+            "has_budget": unit.has_budget,
+            "annual_it_budget": unit.annual_it_budget,
+            "description": unit.description,
+        }
+
+    @classmethod
+    def exportable(cls, user):
+        return BusinessUnit.objects.select_related("parent", "relationship_manager").order_by("path")
 
     def plan(self, rows):
         if not may_manage_every_unit(self.by):
@@ -196,19 +217,44 @@ class ContactImporter(Importer):
     kind = "contacts"
     title = "Contacts"
     description = (
-        "One line per person of a unit, with their role. Lines for units outside your portfolio are rejected."
+        "One line per person of a unit, with their role. Lines that would change units outside your "
+        "portfolio are rejected."
     )
     columns = ("unit", "first_name", "last_name", "email", "role", "phone", "job_title", "is_active")
     required = ("unit", "first_name", "last_name", "email")
+    read_only_columns = ("unit_name", "portal_login")
     example = {
         "unit": "fin-ap",
-        "first_name": "Piet",
-        "last_name": "Smit",
-        "email": "piet.smit@example.org",
-        "role": "purchaser",
-        "job_title": "Team lead",
+        "first_name": "Noor",
+        "last_name": "Bakker",
+        "email": "noor.bakker@example.org",
+        "role": "stakeholder",
+        "phone": "+31 20 555 0199",
+        "job_title": "Accountant",
         "is_active": "yes",
     }
+
+    @classmethod
+    def export_line(cls, contact) -> dict:
+        """Reads contact.unit: select_related it."""
+        return {
+            "unit": contact.unit.code,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            "role": contact.role,
+            "phone": contact.phone,
+            "job_title": contact.job_title,
+            "is_active": contact.is_active,
+        }
+
+    @classmethod
+    def exportable(cls, user):
+        return (
+            Contact.objects.filter(unit__in=BusinessUnit.objects.editable_by(user))
+            .select_related("unit")
+            .order_by("unit__path", "last_name", "first_name", "pk")
+        )
 
     def plan(self, rows):
         editable = BusinessUnit.objects.editable_by(self.by)
@@ -242,8 +288,6 @@ class ContactImporter(Importer):
             unit = units.get(code)
             if unit is None:
                 errors.append(f"unit: no unit with code {row.get('unit', '')!r}.")
-            elif unit.pk not in editable_ids:
-                errors.append(f"unit: {unit.name} is not in your portfolio.")
             email = row.get("email", "").strip().lower()
             try:
                 validate_email(email)
@@ -271,6 +315,24 @@ class ContactImporter(Importer):
                 continue
             seen[key] = number
             contact = existing.get(key)
+            values = {
+                "first_name": first,
+                "last_name": last,
+                "role": role,
+                "phone": row.get("phone", "").strip(),
+                "job_title": row.get("job_title", "").strip(),
+                "is_active": is_active,
+            }
+            label = f"{first} {last} <{email}> — {unit.name}"
+            changes = changes_between(contact, values) if contact is not None else {}
+            if unit.pk not in editable_ids and (contact is None or changes):
+                # Only a line that writes needs the right: an exported list re-imports cleanly.
+                lines.append(
+                    LineResult(
+                        number, "error", f"{first} {last}", [f"unit: {unit.name} is not in your portfolio."]
+                    )
+                )
+                continue
             if contact is None:
                 owners.setdefault(email, []).append(
                     (Contact(first_name=first, last_name=last), f"line {number}")
@@ -289,20 +351,10 @@ class ContactImporter(Importer):
                     )
                     continue
                 customers[unit.pk] = contact or _FileContact(number)
-            values = {
-                "first_name": first,
-                "last_name": last,
-                "role": role,
-                "phone": row.get("phone", "").strip(),
-                "job_title": row.get("job_title", "").strip(),
-                "is_active": is_active,
-            }
-            label = f"{first} {last} <{email}> — {unit.name}"
             if contact is None:
                 lines.append(LineResult(number, "create", label))
                 writes.append((number, None, {"unit": unit, "email": email, **values}))
             else:
-                changes = changes_between(contact, values)
                 lines.append(LineResult(number, "update" if changes else "unchanged", label, changes=changes))
                 if changes:
                     writes.append((number, contact, values))

@@ -175,7 +175,7 @@ def contact_grant_portal_access(*, contact: Contact, by):
     email_enqueue(
         key=f"portal-access:{contact.pk}:{timezone.now().isoformat()}",
         to=[contact.email],
-        subject="Your access to the BRM self-service portal",
+        subject="Your access to BRM Portal",
         template="portal_access",
         context={"contact": contact, "user": user, "link": _portal_access_link(user)},
     )

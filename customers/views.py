@@ -15,31 +15,28 @@ from django.utils import timezone
 
 from brm import freshness
 from brm.domain import DomainError
-from brm.exporting import export_rows
+from brm.exporting import export_for_import
 from brm.history import history_section
 from relationships import selectors as relationship_selectors
 from relationships.forms import InteractionForm
 from relationships.health import health_scores
 from relationships.views import form_error_from, staff_required
 from relationships.views.common import cached_fragments
+from services.attainment import BAND_COLOURS, attainment_band, attainment_legend, attainment_percent
 
 from . import services
 from .forms import ContactFilter, ContactForm, ObjectiveForm, UnitFilter, UnitForm
+from .imports import ContactImporter, UnitImporter
 from .models import BusinessObjective, BusinessUnit, Contact
 from .selectors import unit_is_editable_by
 
 PAGE_SIZE = 25
 
 
-def _page_or_export(request, queryset, *, columns, filename):
-    """(page, None) for the HTML list, or (None, response) when ?export=csv|xlsx asks for
-    the whole filtered list as a spreadsheet."""
+def _export_format(request) -> str | None:
+    """csv or xlsx when ?export= asks for the whole filtered list as a spreadsheet."""
     export_format = request.GET.get("export")
-    if export_format in ("csv", "xlsx"):
-        return None, export_rows(
-            rows=queryset, columns=columns, export_format=export_format, filename=filename
-        )
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page")), None
+    return export_format if export_format in ("csv", "xlsx") else None
 
 
 def _query_without_page(request) -> str:
@@ -50,21 +47,6 @@ def _query_without_page(request) -> str:
 
 
 # --- Units ---------------------------------------------------------------------------------
-
-UNIT_COLUMNS = [
-    ("Code", lambda u: u.code),
-    ("Name", lambda u: u.name),
-    ("Kind", lambda u: u.get_kind_display()),
-    ("Parent", lambda u: u.parent.name if u.parent_id else ""),
-    (
-        "Relationship manager",
-        lambda u: u.relationship_manager.get_full_name() if u.relationship_manager_id else "",
-    ),
-    ("Holds a budget", lambda u: u.has_budget),
-    ("Annual IT budget", lambda u: u.annual_it_budget),
-    ("Contacts", lambda u: u.contact_count),
-    ("Active", lambda u: u.is_active),
-]
 
 
 @staff_required
@@ -82,19 +64,23 @@ def unit_list(request):
     if request.GET.get("mine"):
         units = units.managed_by(request.user)
     unit_filter = UnitFilter(data, queryset=units)
-    if request.GET.get("export") in ("csv", "xlsx"):
-        # The health of every exported unit: one more query, whatever the count.
+    if export_format := _export_format(request):
+        # The import's columns, so the file imports back as is; then, for reading, the
+        # health of every exported unit (one more query, whatever the count).
         scores = health_scores(unit_filter.qs)
-        columns = [
-            *UNIT_COLUMNS,
-            ("Health", lambda u: scores[u.pk].score if u.pk in scores else None),
-            ("Health band", lambda u: scores[u.pk].band if u.pk in scores else ""),
-            ("Health reasons", lambda u: " ".join(scores[u.pk].reasons) if u.pk in scores else ""),
-        ]
-        return export_rows(
-            rows=unit_filter.qs, columns=columns, export_format=request.GET["export"], filename="units"
+        return export_for_import(
+            importer=UnitImporter,
+            objects=unit_filter.qs,
+            export_format=export_format,
+            filename="units",
+            read_only={
+                "contacts": lambda u: u.contact_count,
+                "health": lambda u: scores[u.pk].score if u.pk in scores else None,
+                "health_band": lambda u: scores[u.pk].band if u.pk in scores else "",
+                "health_reasons": lambda u: " ".join(scores[u.pk].reasons) if u.pk in scores else "",
+            },
         )
-    page, _ = _page_or_export(request, unit_filter.qs, columns=UNIT_COLUMNS, filename="units")
+    page = Paginator(unit_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     scores = health_scores(BusinessUnit.objects.filter(pk__in=[unit.pk for unit in page.object_list]))
     rows = [(unit, scores.get(unit.pk)) for unit in page.object_list]
     return render(
@@ -149,6 +135,7 @@ def unit_detail(request, pk):
             "unit": unit,
             "editable": editable,
             "attainment_chart": _attainment_chart(overview),
+            "attainment_legend": attainment_legend(),
             "history": history_section(unit, viewer=request.user),
             "form": InteractionForm(unit=unit, user=request.user) if editable else None,
         }
@@ -178,8 +165,9 @@ def unit_print(request, pk):
 
 
 def _attainment_chart(overview) -> dict:
-    """Share of all targets met per month, over every subscription on the page."""
-    data = []
+    """Share of all targets met per month, over every subscription on the page; each bar
+    coloured by the month's band (services.attainment), so a month with a miss is not green."""
+    data, colours = [], []
     for month in overview.months:
         cells = [
             row["months"][month]
@@ -187,10 +175,12 @@ def _attainment_chart(overview) -> dict:
             for row in s.attainment
             if month in row["months"]
         ]
-        data.append(round(100 * sum(1 for m in cells if m.is_met) / len(cells)) if cells else None)
+        met = sum(1 for m in cells if m.is_met)
+        data.append(attainment_percent(met=met, measured=len(cells)))
+        colours.append(BAND_COLOURS.get(attainment_band(met=met, measured=len(cells)), "#dde3ea"))
     return {
         "labels": [month.strftime("%b %Y") for month in overview.months],
-        "datasets": [{"label": "Targets met (%)", "data": data, "colour": "#2f9e44"}],
+        "datasets": [{"label": "Targets met (%)", "data": data, "colours": colours}],
     }
 
 
@@ -244,28 +234,21 @@ def unit_edit(request, pk=None):
 
 # --- Contacts ------------------------------------------------------------------------------
 
-CONTACT_COLUMNS = [
-    ("First name", lambda c: c.first_name),
-    ("Last name", lambda c: c.last_name),
-    ("E-mail", lambda c: c.email),
-    ("Phone", lambda c: c.phone),
-    ("Job title", lambda c: c.job_title),
-    ("Role", lambda c: c.get_role_display()),
-    ("Unit", lambda c: c.unit.name),
-    ("Unit code", lambda c: c.unit.code),
-    ("Portal login", lambda c: bool(c.user_id)),
-    ("Active", lambda c: c.is_active),
-]
-
 
 @staff_required
 def contact_list(request):
     """Queries: session, user, count, page (contacts with their unit)."""
     contacts = Contact.objects.select_related("unit").order_by("last_name", "first_name", "pk")
     contact_filter = ContactFilter(request.GET, queryset=contacts)
-    page, export = _page_or_export(request, contact_filter.qs, columns=CONTACT_COLUMNS, filename="contacts")
-    if export:
-        return export
+    if export_format := _export_format(request):
+        return export_for_import(
+            importer=ContactImporter,
+            objects=contact_filter.qs,
+            export_format=export_format,
+            filename="contacts",
+            read_only={"unit_name": lambda c: c.unit.name, "portal_login": lambda c: bool(c.user_id)},
+        )
+    page = Paginator(contact_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/contact_list.html",

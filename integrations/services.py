@@ -30,6 +30,7 @@ from django.utils import timezone
 from brm.domain import DomainError, DomainPermissionError
 from relationships.mail import email_enqueue
 
+from . import failures
 from .models import (
     SUBSCRIBABLE_EVENTS,
     EventType,
@@ -162,7 +163,8 @@ def retry_delay(attempts: int) -> int:
 
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
-    """POST the event; returns (response code or None, error or "")."""
+    """POST the event; returns (response code or None, error or ""). The error is written
+    for people (integrations/failures.py); the exception itself goes to the server log."""
     body = event_body(delivery.event)
     headers = request_headers(delivery=delivery, body=body, timestamp=int(time.time()))
     timeout = settings.BRM_WEBHOOK_TIMEOUT_SECONDS
@@ -178,12 +180,21 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
         ) as response:
             if 200 <= response.status_code < 300:
                 return response.status_code, ""
-            excerpt = next(response.iter_content(300, decode_unicode=False), b"").decode(errors="replace")
-            return response.status_code, f"HTTP {response.status_code} {response.reason}: {excerpt}".strip(
-                ": "
+            body = next(response.iter_content(300, decode_unicode=False), b"").decode(errors="replace")
+            return response.status_code, failures.http_failure(
+                status=response.status_code,
+                reason=response.reason or "",
+                body=body,
+                location=response.headers.get("Location", ""),
             )
     except requests.RequestException as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:1000]
+        log.info(
+            "Webhook delivery %s to %s failed: %s",
+            delivery.pk,
+            delivery.endpoint.url,
+            failures.log_detail(exc),
+        )
+        return None, failures.request_failure(exc, url=delivery.endpoint.url, timeout=timeout)
 
 
 def delivery_attempt(*, delivery_id: int) -> Attempt | None:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 
 from customers.models import BusinessUnit, Contact
@@ -478,7 +479,7 @@ def actions_overdue_remind(*, today: datetime.date | None = None) -> int:
             email_enqueue(
                 key=f"action-overdue:{action.pk}:{today.isoformat()}",
                 to=[action.owner.email],
-                subject=f"Overdue since {action.due_on:%d %b}: {action.title} ({action.unit.name})",
+                subject=f"Overdue since {date_format(action.due_on)}: {action.title} ({action.unit.name})",
                 template="action_overdue",
                 context={"action": action, "days_overdue": (today - action.due_on).days},
             )
@@ -525,7 +526,7 @@ def agreement_reviews_due(*, today: datetime.date | None = None) -> int:
             email_enqueue(
                 key=f"agreement-review:{agreement.pk}:{agreement.next_review_on.isoformat()}",
                 to=[manager.email],
-                subject=f"Agreement review due {agreement.next_review_on:%d %b %Y}: {agreement.title}",
+                subject=f"Agreement review due {date_format(agreement.next_review_on)}: {agreement.title}",
                 template="agreement_review",
                 context={"agreement": agreement, "action": action, "manager": manager},
             )
@@ -602,7 +603,7 @@ def notification_digest(*, now: datetime.datetime | None = None) -> int:
                 key=f"digest:{user_id}:{day.isoformat()}",
                 to=sorted({item.address for item in items}),
                 subject=f"Your daily digest: {len(items)} notification{'s' if len(items) != 1 else ''} "
-                f"from the BRM portal",
+                "from BRM Portal",
                 template="digest",
                 context={
                     "user": user,

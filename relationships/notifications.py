@@ -67,11 +67,11 @@ _DELIVERY_RANK = {Delivery.OFF: 0, Delivery.DIGEST: 1, Delivery.IMMEDIATE: 2}
 
 
 def _date(value: datetime.date) -> str:
-    return formats.date_format(value, "j M Y")
+    return formats.date_format(value)
 
 
 def _datetime(value: datetime.datetime) -> str:
-    return formats.date_format(timezone.localtime(value), "j M Y H:i")
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 # --- One line for the digest per template: (short text, link path or absolute URL) --------

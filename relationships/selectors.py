@@ -18,6 +18,7 @@ from brm.history import HistoryEntry, history_entries, history_records
 from customers import roles
 from customers.models import BusinessObjective, BusinessUnit, Contact
 from customers.selectors import deciding_customer_for
+from services.attainment import attainment_band, attainment_percent
 from services.models import Agreement, Measurement, Subscription
 from services.selectors import (
     agreement_list_for_unit,
@@ -67,6 +68,12 @@ def portfolio_for(*, user, manager_id: int | None = None):
     return units.managed_by(user)
 
 
+def campaign_labels(rows) -> list[str]:
+    """A chart's axis label per campaign: the month it opened ("Jun 2026"), short enough
+    not to overlap on a phone; the chart's tooltip gives the campaign's name."""
+    return [timezone.localtime(row["campaign__opens_at"]).strftime("%b %Y") for row in rows]
+
+
 def satisfaction_trend(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> dict:
     """Average overall satisfaction per closed campaign, oldest first, for the chart. One
     query. `units` None means the whole organisation."""
@@ -81,7 +88,8 @@ def satisfaction_trend(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> dict:
     )
     rows.reverse()
     return {
-        "labels": [row["campaign__name"] for row in rows],
+        "labels": campaign_labels(rows),
+        "titles": [row["campaign__name"] for row in rows],
         "datasets": [{"label": "Average satisfaction (1–5)", "data": [round(row["avg"], 2) for row in rows]}],
         "responses": sum(row["count"] for row in rows),
     }
@@ -171,6 +179,9 @@ def attainment_by_subscription(*, subscriptions, since: datetime.date, until: da
         row["months"][measurement.period_start] = measurement
         row["total"] += 1
         row["met"] += 1 if measurement.is_met else 0
+    for rows in grouped.values():
+        for row in rows.values():
+            row["band"] = attainment_band(met=row["met"], measured=row["total"])
     return {sub_id: list(rows.values()) for sub_id, rows in grouped.items()}
 
 
@@ -237,7 +248,7 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
         subscription.attainment = rows
         met = sum(row["met"] for row in rows)
         total = sum(row["total"] for row in rows)
-        subscription.attainment_percent = round(100 * met / total) if total else None
+        subscription.attainment_percent = attainment_percent(met=met, measured=total)
         subscription.chart = {
             "labels": [month.strftime("%b") for month in months],
             "datasets": [
@@ -271,7 +282,8 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
     survey = {
         "rows": survey_rows,
         "chart": {
-            "labels": [row["campaign__name"] for row in survey_rows],
+            "labels": campaign_labels(survey_rows),
+            "titles": [row["campaign__name"] for row in survey_rows],
             "datasets": [
                 {"label": "Satisfaction (1-5)", "data": [round(row["avg"], 2) for row in survey_rows]},
             ],
@@ -343,9 +355,7 @@ def unit_timeline(*, unit: BusinessUnit) -> list:
 
 def _month_percent(rows, month):
     cells = [row["months"][month] for row in rows if month in row["months"]]
-    if not cells:
-        return None
-    return round(100 * sum(1 for m in cells if m.is_met) / len(cells))
+    return attainment_percent(met=sum(1 for m in cells if m.is_met), measured=len(cells))
 
 
 @dataclass

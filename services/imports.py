@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import slugify
@@ -12,7 +13,15 @@ from brm.importing import Importer, LineResult, changes_between, numbered
 from customers.imports import may_manage_every_unit
 from customers.models import BusinessUnit
 
-from .models import Agreement, Measurement, Service, ServiceCategory, ServiceLevelTarget, Subscription
+from .models import (
+    Agreement,
+    Measurement,
+    Service,
+    ServiceCategory,
+    ServiceLevelTarget,
+    Subscription,
+    plain_number,
+)
 
 
 def _require_catalogue_rights(user) -> None:
@@ -77,9 +86,43 @@ class ServiceImporter(Importer):
         "direction": "higher",
     }
 
+    read_only_columns = ("units_using_it",)
+
     @classmethod
     def allowed_for(cls, user) -> bool:
         return may_manage_every_unit(user)
+
+    @classmethod
+    def export_lines(cls, service) -> list[dict]:
+        """One line per target (or one with the target columns empty). Reads the service's
+        category, owner and targets: select_related / prefetch_related them."""
+        line = {
+            "code": service.code,
+            "name": service.name,
+            "category": service.category.name if service.category_id else "",
+            "lifecycle": service.lifecycle,
+            "owner": service.owner.username if service.owner_id else "",
+            "description": service.description,
+        }
+        no_target = {"target": "", "metric": "", "unit_of_measure": "", "target_value": "", "direction": ""}
+        targets = sorted(service.targets.all(), key=lambda target: target.name)
+        return [
+            {
+                **line,
+                "target": target.name,
+                "metric": target.metric,
+                "unit_of_measure": target.unit_of_measure,
+                "target_value": plain_number(target.target_value),
+                "direction": target.direction,
+            }
+            for target in targets
+        ] or [{**line, **no_target}]
+
+    @classmethod
+    def exportable(cls, user):
+        return (
+            Service.objects.select_related("category", "owner").prefetch_related("targets").order_by("name")
+        )
 
     def plan(self, rows):
         _require_catalogue_rights(self.by)
@@ -186,7 +229,9 @@ class ServiceImporter(Importer):
 class SubscriptionImporter(Importer):
     kind = "subscriptions"
     title = "Subscriptions"
-    description = "One line per service a unit uses. Lines for units outside your portfolio are rejected."
+    description = (
+        "One line per service a unit uses. Lines that would change units outside your portfolio are rejected."
+    )
     columns = ("unit", "service", "status", "started_on", "ended_on", "quantity", "agreement")
     required = ("unit", "service")
     example = {
@@ -196,6 +241,29 @@ class SubscriptionImporter(Importer):
         "started_on": "2026-01-01",
         "quantity": "25",
     }
+
+    @classmethod
+    def export_line(cls, subscription) -> dict:
+        """Reads the subscription's unit, service and agreement: select_related them."""
+        return {
+            "unit": subscription.unit.code,
+            "service": subscription.service.code,
+            "status": subscription.status,
+            "started_on": subscription.started_on,
+            "ended_on": subscription.ended_on,
+            "quantity": subscription.quantity,
+            "agreement": subscription.agreement.reference if subscription.agreement_id else "",
+        }
+
+    @classmethod
+    def exportable(cls, user):
+        # Ended subscriptions are history: the import would start them again.
+        return (
+            Subscription.objects.exclude(status=Subscription.Status.ENDED)
+            .filter(unit__in=BusinessUnit.objects.editable_by(user))
+            .select_related("unit", "service", "agreement")
+            .order_by("unit__path", "service__name")
+        )
 
     def plan(self, rows):
         units = {unit.code: unit for unit in BusinessUnit.objects.all()}
@@ -213,8 +281,6 @@ class SubscriptionImporter(Importer):
             service = services.get(slugify(row.get("service", "")))
             if unit is None:
                 errors.append(f"unit: no unit with code {row.get('unit', '')!r}.")
-            elif unit.pk not in editable:
-                errors.append(f"unit: {unit.name} is not in your portfolio.")
             if service is None:
                 errors.append(f"service: no service with code {row.get('service', '')!r}.")
             status = (row.get("status") or "active").strip().lower()
@@ -253,11 +319,21 @@ class SubscriptionImporter(Importer):
             }
             existing = current.get((unit.pk, service.pk))
             label = f"{unit.name} uses {service.name}"
-            if existing is None:
+            changes = changes_between(existing, values) if existing is not None else {}
+            if unit.pk not in editable and (existing is None or changes):
+                # Only a line that writes needs the right: an exported list re-imports cleanly.
+                lines.append(
+                    LineResult(
+                        number,
+                        "error",
+                        f"{row.get('unit', '')} / {row.get('service', '')}",
+                        [f"unit: {unit.name} is not in your portfolio."],
+                    )
+                )
+            elif existing is None:
                 lines.append(LineResult(number, "create", label))
                 writes.append((number, None, {"unit": unit, "service": service, **values}))
             else:
-                changes = changes_between(existing, values)
                 lines.append(LineResult(number, "update" if changes else "unchanged", label, changes=changes))
                 if changes:
                     writes.append((number, existing, values))
@@ -279,8 +355,8 @@ class MeasurementImporter(Importer):
     kind = "measurements"
     title = "Measurements"
     description = (
-        "One line per unit, service, target and month: the level delivered. Lines for units "
-        "outside your portfolio are rejected."
+        "One line per unit, service, target and month: the level delivered. Lines that would change "
+        "units outside your portfolio are rejected."
     )
     columns = ("unit", "service", "target", "period", "value")
     required = columns
@@ -291,6 +367,33 @@ class MeasurementImporter(Importer):
         "period": "2026-10",
         "value": "99.7",
     }
+    # The import page's download of current data covers this many months, this one included.
+    EXPORT_MONTHS = 12
+
+    @classmethod
+    def export_line(cls, measurement) -> dict:
+        """Reads the measurement's subscription (with unit and service) and target:
+        select_related them."""
+        return {
+            "unit": measurement.subscription.unit.code,
+            "service": measurement.subscription.service.code,
+            "target": measurement.target.name,
+            "period": f"{measurement.period_start:%Y-%m}",
+            "value": plain_number(measurement.value),
+        }
+
+    @classmethod
+    def exportable(cls, user):
+        this_month = timezone.localdate().replace(day=1)
+        since = this_month - relativedelta(months=cls.EXPORT_MONTHS - 1)
+        return (
+            Measurement.objects.exclude(subscription__status=Subscription.Status.ENDED)
+            .filter(subscription__unit__in=BusinessUnit.objects.editable_by(user), period_start__gte=since)
+            .select_related("subscription__unit", "subscription__service", "target")
+            .order_by(
+                "subscription__unit__path", "subscription__service__name", "target__name", "period_start"
+            )
+        )
 
     def plan(self, rows):
         editable = set(BusinessUnit.objects.editable_by(self.by).values_list("pk", flat=True))
@@ -315,8 +418,6 @@ class MeasurementImporter(Importer):
             subscription = subscriptions.get((unit_code, service_code))
             if subscription is None:
                 errors.append(f"{row.get('unit', '')!r} does not use service {row.get('service', '')!r}.")
-            elif subscription.unit_id not in editable:
-                errors.append(f"unit: {subscription.unit.name} is not in your portfolio.")
             target = targets.get((service_code, row.get("target", "").strip().lower()))
             if target is None:
                 errors.append(f"target: {row.get('service', '')!r} has no target {row.get('target', '')!r}.")
@@ -337,7 +438,17 @@ class MeasurementImporter(Importer):
             seen[key] = number
             label = f"{subscription.unit.name} — {target.service.name} {target.name} {period:%Y-%m}"
             current = existing.get(key)
-            if current is None:
+            if subscription.unit_id not in editable and (current is None or current.value != value):
+                # Only a line that writes needs the right: an exported list re-imports cleanly.
+                lines.append(
+                    LineResult(
+                        number,
+                        "error",
+                        f"{unit_code} / {service_code}",
+                        [f"unit: {subscription.unit.name} is not in your portfolio."],
+                    )
+                )
+            elif current is None:
                 lines.append(LineResult(number, "create", label))
                 writes.append((number, None, subscription, target, period, value))
             elif current.value != value:

@@ -10,13 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brm.domain import DomainError
+from brm.exporting import export_for_import
 from brm.history import history_section
 from customers.models import BusinessUnit
 from relationships.selectors import REVIEW_HORIZON_DAYS
 from relationships.views import Column, list_page, staff_required
 from relationships.views.common import form_error_from
 
+from .attainment import attainment_band, attainment_percent
 from .forms import AgreementFilter, AgreementForm, ServiceFilter, ServiceForm, TargetForm
+from .imports import ServiceImporter
 from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
 from .selectors import subscriptions_covered_by, with_covering_agreements
 from .services import agreement_save, service_save, target_save
@@ -71,6 +74,14 @@ def service_list(request):
         filename="services",
         nav="services",
         empty="No services match. Clear the filters to see the whole catalogue.",
+        # One line per target, in the import's columns: the catalogue imports back as is.
+        export=lambda queryset, export_format: export_for_import(
+            importer=ServiceImporter,
+            objects=queryset,
+            export_format=export_format,
+            filename="services",
+            read_only={"units_using_it": lambda s: s.users},
+        ),
     )
 
 
@@ -89,7 +100,8 @@ def service_detail(request, pk):
         row = attainment.get(target.pk)
         target.measured = row["measured"] if row else 0
         target.met = row["met"] if row else 0
-        target.pct = round(100 * target.met / target.measured) if target.measured else None
+        target.pct = attainment_percent(met=target.met, measured=target.measured)
+        target.band = attainment_band(met=target.met, measured=target.measured)
     subscriptions = with_covering_agreements(
         service.subscriptions.exclude(status=Subscription.Status.ENDED)
         .select_related("unit", "ordered_by")

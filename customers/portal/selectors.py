@@ -16,6 +16,7 @@ from django.utils import timezone
 from customers.models import BusinessUnit, Contact
 from relationships.models import Escalation, Interaction, Requirement, SurveyInvitation
 from relationships.services import survey_invitation_state
+from services.attainment import attainment_band, attainment_percent
 from services.models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
 from services.selectors import agreement_list_visible_to, subscriptions_covered_by, with_covering_agreements
 
@@ -81,7 +82,11 @@ class TargetAttainment:
 
     @property
     def percent(self) -> int | None:
-        return round(100 * self.met / self.measured) if self.measured else None
+        return attainment_percent(met=self.met, measured=self.measured)
+
+    @property
+    def band(self) -> str | None:
+        return attainment_band(met=self.met, measured=self.measured)
 
     @property
     def label(self) -> str:
@@ -113,9 +118,20 @@ class SubscriptionLevels:
     targets: list = field(default_factory=list)
 
     @property
+    def met(self) -> int:
+        return sum(t.met for t in self.targets)
+
+    @property
+    def measured(self) -> int:
+        return sum(t.measured for t in self.targets)
+
+    @property
     def percent(self) -> int | None:
-        measured = sum(t.measured for t in self.targets)
-        return round(100 * sum(t.met for t in self.targets) / measured) if measured else None
+        return attainment_percent(met=self.met, measured=self.measured)
+
+    @property
+    def band(self) -> str | None:
+        return attainment_band(met=self.met, measured=self.measured)
 
 
 def attainment_months(
@@ -270,7 +286,8 @@ def portal_home(*, user) -> dict:
         "units": units,
         "months": attainment_months(),
         "review_soon": timezone.localdate() + datetime.timedelta(days=30),
-        "overall_attainment": round(100 * met / measured) if measured else None,
+        "overall_attainment": attainment_percent(met=met, measured=measured),
+        "overall_band": attainment_band(met=met, measured=measured),
         "deciders": deciders,
         "managers": list(managers.values()),
         "levels": levels,

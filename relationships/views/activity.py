@@ -56,7 +56,8 @@ def interaction_list(request):
         lead="Meetings, calls, reviews and workshops with the business.",
         queryset=interactions,
         columns=[
-            Column("When", lambda i: timezone.localtime(i.occurred_at).strftime("%Y-%m-%d %H:%M")),
+            # A datetime: the page shows it as people read dates, the export as ISO.
+            Column("When", lambda i: i.occurred_at),
             Column("Kind", lambda i: i.get_kind_display()),
             Column(
                 "Subject",

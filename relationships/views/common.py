@@ -115,9 +115,14 @@ def list_page(
     empty: str = "Nothing here yet.",
     template: str = "relationships/list.html",
     extra: dict | None = None,
+    export: Callable | None = None,
 ):
-    """A filtered, paginated table that also exports to CSV or Excel (?export=csv)."""
+    """A filtered, paginated table that also exports to CSV or Excel (?export=csv): its
+    columns, or `export(queryset, export_format)` for a list that can be imported (the
+    import's columns, brm.exporting.export_for_import)."""
     export_format = request.GET.get("export")
+    if export_format in ("csv", "xlsx") and export is not None:
+        return export(queryset, export_format)
     if export_format in ("csv", "xlsx"):
         return export_rows(
             # Streamed in chunks (prefetches included, per chunk): a long list is not held at once.

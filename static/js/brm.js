@@ -21,8 +21,10 @@
       var suggestedMin = canvas.dataset.min ? Number(canvas.dataset.min) : 0;
       var datasets = data.datasets.map(function (ds, i) {
         var colour = ds.colour || ["#3b5bdb", "#2f9e44", "#e8a317", "#e03131", "#7048e8", "#1098ad"][i % 6];
+        /* ds.colours: one colour per bar (attainment: the month's band), legend in the page. */
         return {
-          label: ds.label, data: ds.data, borderColor: colour, backgroundColor: kind === "bar" ? colour : colour + "22",
+          label: ds.label, data: ds.data, borderColor: ds.colours || colour,
+          backgroundColor: ds.colours || (kind === "bar" ? colour : colour + "22"),
           fill: kind === "line" && data.datasets.length === 1, tension: 0.3, pointRadius: 3, spanGaps: true,
           borderWidth: 2, borderRadius: kind === "bar" ? 4 : 0
         };
@@ -32,9 +34,16 @@
         data: { labels: data.labels, datasets: datasets },
         options: {
           responsive: true, maintainAspectRatio: false, animation: false,
-          plugins: { legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12 } } },
+          plugins: {
+            legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12 } },
+            /* Short axis labels; the tooltip names the point in full (data.titles). */
+            tooltip: { callbacks: { title: function (items) {
+              return items.length && data.titles ? data.titles[items[0].dataIndex] : (items.length ? items[0].label : "");
+            } } }
+          },
           scales: { y: { suggestedMin: suggestedMin, suggestedMax: suggestedMax, ticks: { precision: 0 } },
-                    x: { grid: { display: false } } }
+                    /* Flat axis labels, thinned out rather than overlapping on a narrow screen. */
+                    x: { grid: { display: false }, offset: true, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } } }
         }
       });
     });

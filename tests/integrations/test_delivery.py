@@ -74,7 +74,9 @@ def test_a_failing_answer_is_retried_later_with_the_same_event_id(run, endpoint,
     delivery = only_delivery()
     assert delivery.status == WebhookDelivery.Status.PENDING
     assert (delivery.attempts, delivery.response_code) == (1, 500)
-    assert delivery.last_error.startswith("HTTP 500")
+    assert delivery.last_error.startswith(
+        "HTTP 500 Internal Server Error: the receiver had an error of its own"
+    )
     assert START + 29 * SECOND < delivery.next_attempt_at <= START + 31 * SECOND
 
     webhook_deliver_task.delay(delivery.pk)  # too early: nothing sent
@@ -135,7 +137,7 @@ def test_a_slow_receiver_times_out_and_is_retried(run, endpoint, receiver, setti
     delivery = only_delivery()
     assert delivery.status == WebhookDelivery.Status.PENDING
     assert delivery.response_code is None
-    assert "Timeout" in delivery.last_error
+    assert delivery.last_error == "127.0.0.1 took the request but gave no answer within 0.3 s."
 
 
 def test_a_redirect_is_not_followed(run, endpoint, receiver):
@@ -154,7 +156,9 @@ def test_a_receiver_that_is_not_there_is_an_error_recorded(run, endpoint):
     delivery = only_delivery()
     assert delivery.status == WebhookDelivery.Status.PENDING
     assert delivery.response_code is None
-    assert delivery.last_error.startswith("ConnectionError")
+    assert (
+        delivery.last_error == "127.0.0.1 refused the connection: nothing listens at that address and port."
+    )
 
 
 def test_an_endpoint_failing_again_and_again_is_disabled_and_its_owner_told(

@@ -36,7 +36,7 @@ def test_overdue_actions_remind_the_owner_once_a_day(time_machine, run, unit_a, 
     assert "3 days ago" in to_rm.body
     assert f"{settings.BRM_BASE_URL}/actions/{overdue.pk}/" in to_rm.body  # the action page, with Done
     assert [m.subject for m in sent_to(other_rm.email)] == [
-        f"Overdue since {in_progress.due_on:%d %b}: Fix VPN (Sales Operations)"
+        f"Overdue since {in_progress.due_on.day} {in_progress.due_on:%b %Y}: Fix VPN (Sales Operations)"
     ]
     overdue.refresh_from_db()
     assert overdue.last_reminded_on == TODAY

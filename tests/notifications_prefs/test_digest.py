@@ -72,12 +72,12 @@ def test_one_digest_lists_every_held_message_with_its_link(time_machine, run, ri
 
     [digest] = mail.outbox
     assert digest.to == [rm.email]
-    assert digest.subject == "Your daily digest: 3 notifications from the BRM portal"
+    assert digest.subject == "Your daily digest: 3 notifications from BRM Portal"
     base = settings.BRM_BASE_URL
     action, agreement, requirement = rita_holds_three.values()
     for text in (
         "Overdue follow-up actions",
-        "Overdue since 28 Feb: Call Piet back (Accounts Payable)",
+        "Overdue since 28 Feb 2026: Call Piet back (Accounts Payable)",
         f"{base}/actions/{action.pk}/",
         "Service reviews due",
         f"Agreement review due 11 Mar 2026: {agreement.title}",
@@ -135,7 +135,7 @@ def test_each_person_gets_their_own_digest_at_the_address_the_mail_was_for(
     time_machine.move_to(NEXT_MORNING, tick=False)
     assert run(jobs.notification_digest) == 2
     [carla] = sent_to(customer_a.email)  # her contact address, not her login's
-    assert carla.subject == "Your daily digest: 1 notification from the BRM portal"
+    assert carla.subject == "Your daily digest: 1 notification from BRM Portal"
     assert f"{settings.BRM_BASE_URL}/portal/requests/{requirement.pk}/" in carla.body
     assert f"{settings.BRM_BASE_URL}/portal/notifications/" in carla.body
     assert len(sent_to(rm.email)) == 1

@@ -250,7 +250,7 @@ def test_the_set_password_link_is_sent_at_once_whatever_was_chosen(run, prefer, 
     )
     run(contact_grant_portal_access, contact=newcomer, by=rm)
     [message] = mail.outbox
-    assert message.subject == "Your access to the BRM self-service portal"
+    assert message.subject == "Your access to BRM Portal"
     assert OutgoingEmail.objects.get().kind == ""
     assert not DigestItem.objects.exists()
 

@@ -112,7 +112,7 @@ def test_business_contacts_choose_in_the_portal(piet, purchaser_a):
     response = piet.get(PORTAL_URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "· IT services portal</title>" in html
+    assert "· BRM Portal</title>" in html
     assert "Requests awaiting your decision" in html
     assert "Overdue follow-up actions" not in html
 

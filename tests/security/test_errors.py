@@ -93,3 +93,39 @@ def test_error_pages_render_without_collected_static_files(client, settings, tmp
     response = client.get(url)
     assert response.status_code == 404
     assert 'href="/static/css/portal.css"' in response.content.decode()
+
+
+# --- The 403 page's advice depends on who is refused --------------------------------------
+
+
+def test_a_refused_staff_member_is_told_to_ask_for_the_right(client, rm):
+    client.force_login(rm)  # a relationship manager, not an administrator of the webhooks
+    response = client.get("/integrations/webhooks/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Only administrators of the integrations may manage webhooks." in page
+    assert "ask an administrator or IT management to grant you the right" in page
+    assert "relationship manager" not in page
+
+
+def test_a_refused_business_contact_is_told_to_ask_their_relationship_manager(client, purchaser_a):
+    client.force_login(purchaser_a.user)
+    response = client.get("/integrations/webhooks/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "ask your relationship manager" in page
+    assert "administrator" not in page.replace("Only administrators of the integrations", "")
+
+
+def test_a_refused_anonymous_visitor_is_asked_to_sign_in():
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+    from django.views.defaults import permission_denied
+
+    request = RequestFactory().get("/units/")
+    request.user = AnonymousUser()
+    response = permission_denied(request, PermissionDenied())
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "Sign in with an account that may open it." in page
+    assert 'href="/accounts/login/?next=/units/"' in page

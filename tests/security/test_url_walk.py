@@ -55,6 +55,7 @@ ROW_OF = {
     "services:agreement-edit": "agreement",
     "services:subscription-detail": "subscription",
     "imports:template": (IMPORT_KINDS, Words("csv", "xlsx")),
+    "imports:export": (IMPORT_KINDS, Words("csv", "xlsx")),
     "imports:preview": IMPORT_KINDS,
     "imports:confirm": IMPORT_KINDS,
     "integrations:endpoint-detail": "webhook_endpoint",
@@ -185,7 +186,8 @@ def test_every_url_with_an_id_is_walked():
 
 def _is_staff_page(url):
     return (
-        not url.startswith(("/portal/", "/s/", "/api/", "/accounts/", "/healthz", "/readyz")) and url != "/"
+        not url.startswith(("/portal/", "/s/", "/api/", "/accounts/", "/healthz", "/readyz", "/favicon.ico"))
+        and url != "/"
     )
 
 

@@ -101,9 +101,14 @@ def test_staff_pages_escape_stored_payloads(client, poisoned, rm, it_manager):
             webhook_pages.append(url)
             continue
         assert response.status_code in (200, 302, 405), f"GET {url}: {response.status_code}"
+        if response.get("Content-Disposition", "").startswith("attachment"):
+            # A download of current data holds the data as it is (a spreadsheet, never shown
+            # as a page); formulas are neutralised there (tests/test_exporting.py).
+            assert not response["Content-Type"].startswith("text/html"), url
+            continue
         if response.status_code == 200:
             opened += 1
-            _assert_escaped(url, response.content.decode(errors="replace"))  # Excel templates too
+            _assert_escaped(url, response.content.decode(errors="replace"))
     # The search with a payload as the query, and its htmx suggestions.
     for url in (
         f"{reverse('relationships:search')}?q=%3Cscript%3E",
