@@ -600,7 +600,8 @@ def escalation_escalate(
 ) -> Escalation:
     """Move up one level: by hand (staff at the current level, or a contact of the unit who
     is not satisfied), or automatically when the deadline passed (`by` None). The new level
-    gets a fresh deadline and is notified, and so is the business."""
+    gets a fresh deadline and is notified, and so is the business. By hand it needs a reason:
+    the next level reads it first, whoever escalates and through whichever door."""
     if escalation.status not in Escalation.OPEN_STATUSES:
         raise DomainError("Only an open escalation can be escalated.")
     to_level = rules.next_level(escalation.level)
@@ -610,6 +611,8 @@ def escalation_escalate(
     if not automatic:
         if by is None:
             raise DomainPermissionError("Say who escalates.")
+        if not note.strip():
+            raise DomainError("Say why it goes up a level: the next level reads this first.", field="note")
         if by.is_staff:
             _ensure_may_respond(user=by, escalation=escalation, what="escalate")
         else:

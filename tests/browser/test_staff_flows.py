@@ -159,9 +159,11 @@ def test_escalate_an_escalation_from_the_board(page, live_server, sign_in, workd
     level_1 = page.get_by_role("region", name="Level 1 — Relationship manager")
     card = level_1.locator(".board-card", has_text="Invoices stuck in the workflow")
     expect(card).to_contain_text("left to respond")
-    page.once("dialog", lambda dialog: dialog.accept())
-    card.get_by_role("button", name="Escalate").click()
+    card.get_by_role("link", name="Escalate…").click()
+    page.get_by_label("Note").fill("Stuck for a week: IT management must decide.")
+    page.get_by_role("button", name="Escalate to level 2").click()
     expect(page.get_by_role("alert")).to_contain_text("escalated to the next level")
+    page.get_by_role("link", name="Escalations").first.click()
     level_2 = page.get_by_role("region", name="Level 2 — IT management")
     expect(level_2).to_contain_text("Invoices stuck in the workflow")
     assert Escalation.objects.get(pk=workday["escalation"].pk).level == 2

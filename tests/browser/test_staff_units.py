@@ -107,12 +107,14 @@ def test_escalate_from_the_board(page, live_server, sign_in, portfolio):
     page.get_by_role("link", name="Escalations").first.click()
     card = page.locator(".board-card", has_text="Laptops arrive late at Accounts Payable")
     expect(card).to_be_visible()
-    page.once("dialog", lambda dialog: dialog.accept())
-    card.get_by_role("button", name="Escalate").click()
+    card.get_by_role("link", name="Escalate…").click()
+    page.get_by_label("Note").fill("Stuck for a week: IT management must decide.")
+    page.get_by_role("button", name="Escalate to level 2").click()
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("alert").first).to_be_visible()
     escalation = Escalation.objects.get(subject="Laptops arrive late at Accounts Payable")
     assert escalation.level == 2
+    page.get_by_role("link", name="Escalations").first.click()
     expect(page.locator(".board-col", has_text="IT management").first).to_contain_text(
         "Laptops arrive late at Accounts Payable"
     )

@@ -34,7 +34,7 @@ from relationships.services import (
     survey_invitation_create,
     survey_response_submit,
 )
-from tests.relationships.factories import SurveyCampaignFactory, SurveyInvitationFactory
+from tests.relationships.factories import EscalationFactory, SurveyCampaignFactory, SurveyInvitationFactory
 from tests.services.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -382,3 +382,32 @@ def test_opportunities_stay_in_the_portfolio(unit_a, unit_b, rm):
     with pytest.raises(DomainPermissionError, match="Sales Operations is not in your portfolio"):
         opportunity_save(opportunity=opportunity, by=rm)
     assert Opportunity.objects.get().unit == unit_a
+
+
+def test_escalating_by_hand_needs_a_reason_through_every_door(client, rm, unit_a, customer_a):
+    """The staff page, the portal and the API all refuse a hand escalation without a reason,
+    with the message at the note; the ladder's automatic climb needs none."""
+    from rest_framework.test import APIClient
+
+    escalation = EscalationFactory(unit=unit_a)
+    with pytest.raises(DomainError) as refused:
+        escalation_escalate(escalation=escalation, by=rm, note="  ")
+    assert refused.value.field == "note"
+
+    client.force_login(rm)
+    page = client.post(f"/escalations/{escalation.pk}/", {"step": "escalate", "note": ""})
+    assert "Say why it goes up a level" in page.content.decode()
+
+    api = APIClient()
+    api.force_authenticate(rm)
+    response = api.post(f"/api/v1/escalations/{escalation.pk}/escalate/", {"note": ""}, format="json")
+    assert response.status_code == 400 and "note" in response.json()
+
+    client.force_login(customer_a.user)
+    client.post(f"/portal/escalations/{escalation.pk}/escalate/", {"escalate-note": ""})
+    escalation.refresh_from_db()
+    assert escalation.level == 1
+
+    escalation_escalate(escalation=escalation, automatic=True)
+    escalation.refresh_from_db()
+    assert escalation.level == 2

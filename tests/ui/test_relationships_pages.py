@@ -156,7 +156,11 @@ def test_rm_acknowledges_and_escalates_with_the_services_messages(rm_client, uni
     assert "“Slow laptops” acknowledged." in response.content.decode()
     response = rm_client.post(url, {"step": "acknowledge"}, follow=True)
     assert "only an open one can be acknowledged" in response.content.decode()
-    rm_client.post(url, {"step": "escalate"})
+    response = rm_client.post(url, {"step": "escalate"})
+    assert "Say why it goes up a level" in response.content.decode()
+    escalation.refresh_from_db()
+    assert escalation.level == 1
+    rm_client.post(url, {"step": "escalate", "note": "Needs a budget decision"})
     escalation.refresh_from_db()
     assert escalation.level == 2
     # Now at IT management: the relationship manager may no longer respond.
