@@ -208,7 +208,7 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
     # LIMIT): one query whatever the size of the subtree.
     subscriptions = list(
         Subscription.objects.filter(in_subtree)
-        .exclude(status=Subscription.Status.ENDED)
+        .current()
         .select_related("service", "unit", "agreement")
         .annotate(total=Window(Count("pk")))
         .order_by("service__name", "unit__name", "pk")[:SUBSCRIPTIONS_SHOWN]

@@ -183,6 +183,13 @@ class ServiceImporter(Importer):
                 )
 
 
+# A refusal is a decision on an order, with its reason (services.subscription_refuse): not imported.
+IMPORTABLE_STATUSES = [
+    status.value
+    for status in (Subscription.Status.REQUESTED, Subscription.Status.ACTIVE, Subscription.Status.ENDED)
+]
+
+
 class SubscriptionImporter(Importer):
     kind = "subscriptions"
     title = "Subscriptions"
@@ -202,10 +209,7 @@ class SubscriptionImporter(Importer):
         editable = set(BusinessUnit.objects.editable_by(self.by).values_list("pk", flat=True))
         services = {service.code: service for service in Service.objects.all()}
         agreements = {agreement.reference: agreement for agreement in Agreement.objects.all()}
-        current = {
-            (sub.unit_id, sub.service_id): sub
-            for sub in Subscription.objects.exclude(status=Subscription.Status.ENDED)
-        }
+        current = {(sub.unit_id, sub.service_id): sub for sub in Subscription.objects.current()}
         lines, writes, seen = [], [], {}
         for number, row in numbered(rows):
             errors: list[str] = []
@@ -218,8 +222,8 @@ class SubscriptionImporter(Importer):
             if service is None:
                 errors.append(f"service: no service with code {row.get('service', '')!r}.")
             status = (row.get("status") or "active").strip().lower()
-            if status not in Subscription.Status.values:
-                errors.append(f"status: one of {', '.join(Subscription.Status.values)}, not {status!r}.")
+            if status not in IMPORTABLE_STATUSES:
+                errors.append(f"status: one of {', '.join(IMPORTABLE_STATUSES)}, not {status!r}.")
             started = _date(row.get("started_on", ""), "started_on", errors)
             ended = _date(row.get("ended_on", ""), "ended_on", errors)
             if started and ended and ended < started:
@@ -296,9 +300,7 @@ class MeasurementImporter(Importer):
         editable = set(BusinessUnit.objects.editable_by(self.by).values_list("pk", flat=True))
         subscriptions = {
             (sub.unit.code, sub.service.code): sub
-            for sub in Subscription.objects.exclude(status=Subscription.Status.ENDED).select_related(
-                "unit", "service"
-            )
+            for sub in Subscription.objects.current().select_related("unit", "service")
         }
         targets = {
             (t.service.code, t.name.lower()): t for t in ServiceLevelTarget.objects.select_related("service")

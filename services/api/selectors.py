@@ -34,7 +34,9 @@ def subscription_list(*, user):
     """Subscriptions the caller may see, each with its service level attainment over the
     window (measured, met): two scalar subqueries in the one list query."""
     window = Measurement.objects.filter(subscription=OuterRef("pk"), period_start__gte=attainment_since())
-    queryset = Subscription.objects.select_related("unit", "service", "agreement", "ordered_by").annotate(
+    queryset = Subscription.objects.select_related(
+        "unit", "service", "agreement", "ordered_by", "decided_by"
+    ).annotate(
         measurements_in_window=_count(window),
         measurements_met=_count(window.filter(Q(is_met=True))),
     )
