@@ -160,7 +160,7 @@ def portal_subscriptions(*, units):
     return (
         Subscription.objects.filter(unit__in=units)
         .current()
-        .select_related("service", "service__category", "unit", "agreement")
+        .select_related("service", "service__category", "unit", "agreement", "ordered_by", "decided_by")
         .order_by("unit__path", "service__name")
     )
 

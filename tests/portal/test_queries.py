@@ -17,9 +17,10 @@ pytestmark = pytest.mark.django_db
 # The home page of a customer of a division, whatever the number of services:
 #  1 session, 2 user, 3 the person's contacts (portal_view), 4 contacts again (visible_to),
 #  5 units, 6 deciding customers, 7 subscriptions, 8 targets, 9 measurements, 10 agreements,
-# 11 awaiting decision, 12 requests in progress, 13 open escalations, 14 pending surveys,
-# 15 shared notes.
-HOME_QUERIES = 15
+# 11 orders, 12 requests in progress, 13 open escalations, 14 pending surveys, 15 shared
+# notes; what waits for the person (the page and the navigation's count alike): 16 their
+# customer contacts, 17 the requests awaiting their decision.
+HOME_QUERIES = 17
 
 
 def _populate(unit, customer, count):
