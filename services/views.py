@@ -216,7 +216,7 @@ def _render_subscription(request, subscription, *, fulfil_form=None, refuse_form
         {
             "subscription": subscription,
             "can_decide": waiting and may_decide_order(user=request.user, subscription=subscription),
-            "fulfil_form": fulfil_form or OrderFulfilForm(),
+            "fulfil_form": fulfil_form or OrderFulfilForm(initial={"on": timezone.localdate()}),
             "refuse_form": refuse_form or OrderRefuseForm(),
             "decision_error": error,
             "history": history_section(subscription, viewer=request.user),
