@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.domain import DomainError, DomainPermissionError
+from customers import roles
 from customers.models import BusinessUnit, Contact
 from customers.selectors import contacts_of_user_for_unit, deciding_customer_for, unit_is_editable_by
 
@@ -98,8 +99,6 @@ def subscription_order(
 def order_deciders(*, subscription: Subscription) -> list:
     """Who is asked to act on an order: the unit's relationship manager; IT management
     when the unit has none (it may act on every order)."""
-    from customers import roles
-
     if subscription.unit.relationship_manager_id:
         return [subscription.unit.relationship_manager]
     return roles.level_members(level=2, unit=subscription.unit)
