@@ -431,7 +431,8 @@ LADDER_CHUNK = 200  # escalations climbed per transaction
 
 def escalation_ladder(*, now: datetime.datetime | None = None) -> dict:
     """Job 3: an open (unacknowledged) escalation past its deadline climbs one level (up to
-    the IT steering group); one nearing it reminds the current level, once per level."""
+    the IT steering group); one nearing it reminds the current level, once per level; one
+    past the steering group's deadline reminds the steering group, once."""
     now = now or timezone.now()
     escalated = 0
     overdue = Escalation.objects.filter(
@@ -456,7 +457,20 @@ def escalation_ladder(*, now: datetime.datetime | None = None) -> dict:
         respond_by__lte=now + lead,
     ).select_related("unit")
     reminded = sum(services.escalation_remind(escalation=escalation) for escalation in nearing)
-    return {"escalated": escalated, "reminded": reminded}
+    overdue_at_top = Escalation.objects.filter(
+        status=Escalation.Status.OPEN, respond_by__lte=now, level=rules.TOP_LEVEL
+    )
+    reminded_at_top = 0
+    for chunk in _chunks(list(overdue_at_top.values_list("pk", flat=True)), LADDER_CHUNK):
+        with transaction.atomic():
+            locked = list(
+                overdue_at_top.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=chunk)
+                .select_related("unit")
+                .order_by("pk")
+            )
+            reminded_at_top += services.escalation_remind_overdue_at_top(escalations=locked, now=now)
+    return {"escalated": escalated, "reminded": reminded, "overdue_at_top": reminded_at_top}
 
 
 # --- 4. Overdue follow-up actions ---------------------------------------------------------

@@ -587,12 +587,19 @@ class NotificationKind(models.TextChoices):
     DECISIONS_ASKED = "decisions_asked", "Requests awaiting your decision"
     ESCALATION_PROGRESS = "escalation_progress", "Progress of your escalations"
     SURVEYS = "surveys", "Satisfaction surveys"
+    ORDERS_WAITING = "orders_waiting", "Orders waiting for you"
+    REQUEST_OUTCOMES = "request_outcomes", "Outcome of your orders and requests"
 
 
 # Kinds that are part of a formal duty (the escalation route, the deciding customer's
-# decision): they may be batched in the digest, never switched off. Kept here, not only in
-# notifications.py, so the database refuses an "off" for them too.
-KINDS_NEVER_OFF = (NotificationKind.ESCALATIONS, NotificationKind.DECISIONS_ASKED)
+# decision, an order IT must fulfil or refuse): they may be batched in the digest, never
+# switched off. Kept here, not only in notifications.py, so the database refuses an "off"
+# for them too.
+KINDS_NEVER_OFF = (
+    NotificationKind.ESCALATIONS,
+    NotificationKind.DECISIONS_ASKED,
+    NotificationKind.ORDERS_WAITING,
+)
 
 
 class NotificationPreference(models.Model):

@@ -12,6 +12,9 @@ which kind is decided here, by the e-mail's template:
 | agreement_review              | job 5, agreement reviews coming due    | service_reviews       |
 | requirement_decided           | the business approved or rejected      | requirement_decisions |
 | portal_requirement_submitted  | a request awaits the deciding customer | decisions_asked       |
+| portal_requirement_decided    | the requester hears the decision       | request_outcomes      |
+| order_waiting                 | an order awaits IT (fulfil or refuse)  | orders_waiting        |
+| order_decided                 | the orderer hears: fulfilled / refused | request_outcomes      |
 | escalation_business           | acknowledged / escalated / resolved    | escalation_progress   |
 | survey_invitation, _reminder  | jobs 1 and 2, satisfaction surveys     | surveys               |
 | portal_access                 | a contact is given a portal login      | none: always sent     |
@@ -21,10 +24,11 @@ What may not be switched off, and why:
 - Account and security mail (the set-password link of `portal_access`; Django's own
   password-reset mail, which does not use the outbox at all) is always sent at once: it
   is asked for by the person or needed to get in, and a link held for a digest may expire.
-- Escalations at your level and requests awaiting your decision are duties in a formal
-  route: the level must respond by a deadline, only the deciding customer may decide. A
-  person may batch them in the digest (and the ladder still climbs if nobody responds),
-  but not switch them off.
+- Escalations at your level, requests awaiting your decision and orders waiting for you
+  are duties in a formal route: the level must respond by a deadline, only the deciding
+  customer may decide, an order waits until IT fulfils or refuses it. A person may batch
+  them in the digest (and the ladder still climbs if nobody responds), but not switch
+  them off.
 - Satisfaction surveys may be switched off: answering is voluntary, and a person who
   says "no more surveys" should not keep getting them (the invitation is still recorded,
   so they count as not answering in the response rate).
@@ -94,7 +98,12 @@ def _agreement_review(ctx: dict) -> tuple[str, str]:
     )
 
 
-_ESCALATION_REASONS = {"reminder": "Reminder", "escalated": "Reached your level", "raised": "New"}
+_ESCALATION_REASONS = {
+    "reminder": "Reminder",
+    "escalated": "Reached your level",
+    "raised": "New",
+    "overdue": "Past its deadline",
+}
 
 
 def _escalation_level(ctx: dict) -> tuple[str, str]:
@@ -131,6 +140,30 @@ def _requirement_decided(ctx: dict) -> tuple[str, str]:
     if requirement.decision_reason:
         text += f": {requirement.decision_reason}"
     return text, reverse("relationships:requirement-detail", args=[requirement.pk])
+
+
+def _portal_requirement_decided(ctx: dict) -> tuple[str, str]:
+    requirement = ctx["requirement"]
+    text = f"{requirement.title} · {requirement.get_status_display()} by {ctx['decider'].full_name}"
+    if requirement.decision_reason:
+        text += f": {requirement.decision_reason}"
+    return text, reverse("portal:requirement-detail", args=[requirement.pk])
+
+
+def _order_waiting(ctx: dict) -> tuple[str, str]:
+    subscription = ctx["subscription"]
+    return (
+        f"{subscription.unit.name} · {subscription.service.name} · ordered by {ctx['orderer_name']}",
+        reverse("services:subscription-detail", args=[subscription.pk]),
+    )
+
+
+def _order_decided(ctx: dict) -> tuple[str, str]:
+    subscription = ctx["subscription"]
+    text = f"{subscription.service.name} for {subscription.unit.name} · {subscription.get_status_display()}"
+    if subscription.refusal_reason:
+        text += f": {subscription.refusal_reason}"
+    return text, reverse("portal:home") + "#orders"
 
 
 def _survey(ctx: dict) -> tuple[str, str]:
@@ -187,6 +220,12 @@ KINDS: dict[str, KindSpec] = {
             "The business approved or rejected a requirement of a unit you manage.",
         ),
         KindSpec(
+            NotificationKind.ORDERS_WAITING,
+            STAFF,
+            "The business ordered a service for a unit you manage: fulfil or refuse it. It cannot "
+            "be switched off; it stays in your orders queue until you act.",
+        ),
+        KindSpec(
             NotificationKind.DECISIONS_ASKED,
             BUSINESS,
             "A request was submitted and only you can approve or reject it. It cannot be "
@@ -196,6 +235,12 @@ KINDS: dict[str, KindSpec] = {
             NotificationKind.ESCALATION_PROGRESS,
             BUSINESS,
             "An escalation you raised was acknowledged, moved to a higher level, or resolved.",
+        ),
+        KindSpec(
+            NotificationKind.REQUEST_OUTCOMES,
+            BUSINESS,
+            "A service you ordered is ready or was refused, or a request you prepared was "
+            "approved or rejected: who decided and why.",
         ),
         KindSpec(
             NotificationKind.SURVEYS,
@@ -214,6 +259,9 @@ TEMPLATES: dict[str, tuple[NotificationKind | None, Callable[[dict], tuple[str, 
     "agreement_review": (NotificationKind.SERVICE_REVIEWS, _agreement_review),
     "requirement_decided": (NotificationKind.REQUIREMENT_DECISIONS, _requirement_decided),
     "portal_requirement_submitted": (NotificationKind.DECISIONS_ASKED, _requirement_submitted),
+    "portal_requirement_decided": (NotificationKind.REQUEST_OUTCOMES, _portal_requirement_decided),
+    "order_waiting": (NotificationKind.ORDERS_WAITING, _order_waiting),
+    "order_decided": (NotificationKind.REQUEST_OUTCOMES, _order_decided),
     "escalation_business": (NotificationKind.ESCALATION_PROGRESS, _escalation_business),
     "survey_invitation": (NotificationKind.SURVEYS, _survey),
     "survey_reminder": (NotificationKind.SURVEYS, _survey),

@@ -230,7 +230,7 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
     subscriptions = attach_covering_agreements(
         list(
             Subscription.objects.filter(in_subtree)
-            .exclude(status=Subscription.Status.ENDED)
+            .current()
             .select_related("service", "unit")
             .annotate(
                 total=Window(Count("pk")),

@@ -24,6 +24,7 @@ from .models import (
     FollowUpAction,
     Interaction,
     Opportunity,
+    OutgoingEmail,
     Requirement,
     ServiceRating,
     SurveyCampaign,
@@ -414,6 +415,8 @@ def requirement_submit(*, requirement: Requirement, by) -> Requirement:
 
 
 def _requirement_decide(*, requirement: Requirement, by, status: str, reason: str, verb: str) -> Requirement:
+    """The decision is kept (who, when, why); the unit's relationship manager and the
+    contact who prepared the request are told."""
     decider = ensure_deciding_customer(user=by, unit=requirement.unit, what=f"{verb} a requirement")
     _ensure_status(requirement, Requirement.Status.SUBMITTED, doing=f"{verb}d")
     requirement.status = status
@@ -429,6 +432,15 @@ def _requirement_decide(*, requirement: Requirement, by, status: str, reason: st
             subject=f"{decider.full_name} {status} “{requirement.title}”",
             template="requirement_decided",
             context={"requirement": requirement, "decider": decider, "manager": manager},
+        )
+    requester = requirement.prepared_by
+    if requester is not None and requester.pk != decider.pk:
+        email_enqueue(
+            key=f"requirement-decided:{requirement.pk}:requester",
+            to=[requester.email],
+            subject=f"Your request “{requirement.title}” was {status}",
+            template="portal_requirement_decided",
+            context={"requirement": requirement, "decider": decider, "requester": requester},
         )
     emit(EventType.REQUIREMENT_DECIDED, requirement)
     return requirement
@@ -686,6 +698,53 @@ def escalation_escalate_overdue(*, escalations: list[Escalation], now: datetime.
     keys = [message["key"] for message in messages]
     transaction.on_commit(lambda: email_send_later(keys=keys))
     return len(climbed)
+
+
+# Nothing climbs above the IT steering group: past its deadline, it is reminded instead.
+OVERDUE_AT_TOP = "overdue"
+
+
+@transaction.atomic
+def escalation_remind_overdue_at_top(*, escalations: list[Escalation], now: datetime.datetime) -> int:
+    """The ladder's step for open escalations past the deadline of the top level (each
+    locked by the caller): the IT steering group is reminded once per escalation, and the
+    reminder is kept in its history. Once: the e-mail's outbox key names the escalation, the
+    reason and the level, so an escalation whose key is taken is left alone. A few queries
+    for the lot. Returns how many were reminded."""
+    escalations = [
+        e for e in escalations if e.level == rules.TOP_LEVEL and e.status == Escalation.Status.OPEN
+    ]
+    if not escalations:
+        return 0
+    members = roles.level_members(level=rules.TOP_LEVEL, unit=escalations[0].unit)
+    if not members:
+        return 0  # nobody to remind: nothing is written, so a later run reminds them once named
+    messages = {e.pk: _level_message(e, reason=OVERDUE_AT_TOP, members=members) for e in escalations}
+    taken = set(
+        OutgoingEmail.objects.filter(key__in=[m["key"] for m in messages.values()]).values_list(
+            "key", flat=True
+        )
+    )
+    fresh = [e for e in escalations if messages[e.pk]["key"] not in taken]
+    if not fresh:
+        return 0
+    email_enqueue_many(messages=[messages[e.pk] for e in fresh])
+    EscalationEvent.objects.bulk_create(
+        [
+            EscalationEvent(
+                escalation=e,
+                kind=EscalationEvent.Kind.REMINDED,
+                to_level=e.level,
+                note="Deadline passed at the top of the route: the IT steering group was reminded.",
+                created_at=now,
+            )
+            for e in fresh
+        ],
+        batch_size=500,
+    )
+    keys = [messages[e.pk]["key"] for e in fresh]
+    transaction.on_commit(lambda: email_send_later(keys=keys))
+    return len(fresh)
 
 
 @transaction.atomic

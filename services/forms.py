@@ -76,3 +76,31 @@ class AgreementForm(BrowserFormMixin, forms.ModelForm):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = keeping(units, self.instance.unit_id)
+
+
+class _MarksInvalidFields:
+    """A field with an error gets Bootstrap's is-invalid, so its message shows beside it."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+
+
+class OrderFulfilForm(_MarksInvalidFields, forms.Form):
+    on = forms.DateField(
+        required=False,
+        label="In use from",
+        help_text="Today when left empty.",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+
+
+class OrderRefuseForm(_MarksInvalidFields, forms.Form):
+    reason = forms.CharField(
+        label="Why is it refused?",
+        max_length=2000,
+        help_text="The person who ordered it reads this in their e-mail and in the portal.",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )

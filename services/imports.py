@@ -226,6 +226,13 @@ class ServiceImporter(Importer):
                 )
 
 
+# A refusal is a decision on an order, with its reason (services.subscription_refuse): not imported.
+IMPORTABLE_STATUSES = [
+    status.value
+    for status in (Subscription.Status.REQUESTED, Subscription.Status.ACTIVE, Subscription.Status.ENDED)
+]
+
+
 class SubscriptionImporter(Importer):
     kind = "subscriptions"
     title = "Subscriptions"
@@ -259,7 +266,7 @@ class SubscriptionImporter(Importer):
     def exportable(cls, user):
         # Ended subscriptions are history: the import would start them again.
         return (
-            Subscription.objects.exclude(status=Subscription.Status.ENDED)
+            Subscription.objects.current()
             .filter(unit__in=BusinessUnit.objects.editable_by(user))
             .select_related("unit", "service", "agreement")
             .order_by("unit__path", "service__name")
@@ -270,10 +277,7 @@ class SubscriptionImporter(Importer):
         editable = set(BusinessUnit.objects.editable_by(self.by).values_list("pk", flat=True))
         services = {service.code: service for service in Service.objects.all()}
         agreements = {agreement.reference: agreement for agreement in Agreement.objects.all()}
-        current = {
-            (sub.unit_id, sub.service_id): sub
-            for sub in Subscription.objects.exclude(status=Subscription.Status.ENDED)
-        }
+        current = {(sub.unit_id, sub.service_id): sub for sub in Subscription.objects.current()}
         lines, writes, seen = [], [], {}
         for number, row in numbered(rows):
             errors: list[str] = []
@@ -284,8 +288,8 @@ class SubscriptionImporter(Importer):
             if service is None:
                 errors.append(f"service: no service with code {row.get('service', '')!r}.")
             status = (row.get("status") or "active").strip().lower()
-            if status not in Subscription.Status.values:
-                errors.append(f"status: one of {', '.join(Subscription.Status.values)}, not {status!r}.")
+            if status not in IMPORTABLE_STATUSES:
+                errors.append(f"status: one of {', '.join(IMPORTABLE_STATUSES)}, not {status!r}.")
             started = _date(row.get("started_on", ""), "started_on", errors)
             ended = _date(row.get("ended_on", ""), "ended_on", errors)
             if started and ended and ended < started:
@@ -399,9 +403,7 @@ class MeasurementImporter(Importer):
         editable = set(BusinessUnit.objects.editable_by(self.by).values_list("pk", flat=True))
         subscriptions = {
             (sub.unit.code, sub.service.code): sub
-            for sub in Subscription.objects.exclude(status=Subscription.Status.ENDED).select_related(
-                "unit", "service"
-            )
+            for sub in Subscription.objects.current().select_related("unit", "service")
         }
         targets = {
             (t.service.code, t.name.lower()): t for t in ServiceLevelTarget.objects.select_related("service")

@@ -218,6 +218,14 @@ class SubscriptionQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Subscription.Status.ACTIVE)
 
+    def current(self):
+        """In use or ordered: not ended, and not an order IT refused."""
+        return self.filter(status__in=Subscription.CURRENT_STATUSES)
+
+    def waiting(self):
+        """Orders waiting for IT to fulfil or refuse them, oldest first."""
+        return self.filter(status=Subscription.Status.REQUESTED).order_by("created_at", "pk")
+
 
 class Subscription(models.Model):
     """A unit uses a service: who ordered it, under which agreement."""
@@ -226,6 +234,9 @@ class Subscription(models.Model):
         REQUESTED = "requested", "Requested"
         ACTIVE = "active", "Active"
         ENDED = "ended", "Ended"
+        REFUSED = "refused", "Refused"
+
+    CURRENT_STATUSES = (Status.REQUESTED, Status.ACTIVE)
 
     unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="subscriptions")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="subscriptions")
@@ -240,6 +251,12 @@ class Subscription(models.Model):
     ended_on = models.DateField(null=True, blank=True)
     quantity = models.PositiveIntegerField(default=1, help_text="Users, seats or instances.")
     notes = models.TextField(blank=True)
+    # The decision on the order: which IT staff member fulfilled or refused it, when, why.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -251,7 +268,7 @@ class Subscription(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "service"],
-                condition=~Q(status="ended"),
+                condition=Q(status__in=["requested", "active"]),
                 name="subscription_one_current_per_unit_service",
                 violation_error_message="This unit already uses or has ordered this service.",
             ),
@@ -261,8 +278,20 @@ class Subscription(models.Model):
                 | Q(ended_on__gte=F("started_on")),
                 name="subscription_dates_in_order",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_reason=""),
+                name="subscription_refusal_has_reason",
+                violation_error_message="A refused order says why.",
+            ),
         ]
-        indexes = [models.Index(fields=["service", "status"]), models.Index(fields=["unit", "status"])]
+        indexes = [
+            models.Index(fields=["service", "status"]),
+            models.Index(fields=["unit", "status"]),
+            # The orders queue: the few waiting among every subscription of the organisation.
+            models.Index(
+                fields=["created_at"], condition=Q(status="requested"), name="subscription_waiting_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.unit} uses {self.service}"

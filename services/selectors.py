@@ -1,12 +1,14 @@
 """Reads of the IT side that cross relations or depend on who asks: which agreement covers
-a subscription, which subscriptions an agreement covers, and which agreements a person may
-read. Every page, portal view and API endpoint asks these, so they cannot disagree."""
+a subscription, which subscriptions an agreement covers, which agreements a person may
+read, and which orders wait for whom. Every page, portal view and API endpoint asks these,
+so they cannot disagree."""
 
 import datetime
 
 from django.db.models import BooleanField, Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from customers import roles
 from customers.models import BusinessUnit
 
 from .models import Agreement, Subscription
@@ -100,7 +102,7 @@ def subscriptions_covered_by(*, agreement: Agreement, today: datetime.date | Non
     only those linked to it or of a unit at or below its unit can be, so the definition is
     evaluated for those alone. A queryset, to be narrowed and joined by the caller."""
     return (
-        Subscription.objects.exclude(status=Subscription.Status.ENDED)
+        Subscription.objects.current()
         .filter(Q(agreement=agreement) | Q(unit__path__startswith=agreement.unit.path))
         .annotate(covering_agreement_id=covering_agreement(today=today, within=[agreement.unit]))
         .filter(covering_agreement_id=agreement.pk)
@@ -112,7 +114,7 @@ def agreements_covering_subscriptions_of(*, units, within, today: datetime.date 
     lie at or below the units `within` (see `covering_agreement`)."""
     return (
         Subscription.objects.filter(unit__in=units)
-        .exclude(status=Subscription.Status.ENDED)
+        .current()
         .annotate(covering_agreement_id=covering_agreement(today=today, within=within))
         .filter(covering_agreement_id__isnull=False)
         .values("covering_agreement_id")
@@ -149,3 +151,14 @@ def agreement_list_for_unit(*, unit: BusinessUnit, today: datetime.date | None =
     return Agreement.objects.filter(in_subtree | Q(pk__in=covering)).annotate(
         is_inherited=Case(When(in_subtree, then=False), default=True, output_field=BooleanField())
     )
+
+
+def order_queue_for(*, user):
+    """The orders waiting for `user` to fulfil or refuse them, oldest first: those of the
+    units they manage and of the services they own; IT management acts on every order.
+    (Whoever may edit every unit *may* decide any order, services.may_decide_order; this is
+    whose work it is.)"""
+    orders = Subscription.objects.waiting().select_related("unit", "service", "ordered_by")
+    if roles.is_it_manager(user):
+        return orders
+    return orders.filter(Q(unit__relationship_manager=user) | Q(service__owner=user))

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.domain import DomainError, DomainPermissionError
+from customers import roles
 from customers.models import BusinessUnit, Contact
-from customers.selectors import contacts_of_user_for_unit, deciding_customer_for
+from customers.selectors import contacts_of_user_for_unit, deciding_customer_for, unit_is_editable_by
 
 from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
 
@@ -72,9 +73,15 @@ def subscription_order(
     notes: str = "",
 ) -> Subscription:
     """Order an existing live service for a unit. Business contacts of the unit (purchasers
-    included) and staff may order; the service must be live and not already used."""
+    included) and staff who may edit the unit may order; the service must be live and not
+    already used. The order waits for IT (`subscription_fulfil` / `subscription_refuse`),
+    and whoever must act on it is told."""
+    from customers.services import ensure_can_edit_unit
+
     ordered_by = None
-    if not by.is_staff:
+    if by.is_staff:
+        ensure_can_edit_unit(user=by, unit=unit)
+    else:
         contacts = contacts_of_user_for_unit(user=by, unit=unit)
         if not contacts:
             raise DomainPermissionError(f"You are not a contact of {unit.name}.")
@@ -83,33 +90,134 @@ def subscription_order(
         raise DomainError(f"{service.name} is not a live service and cannot be ordered.", field="service")
     if agreement is not None and agreement.unit_id != unit.pk:
         raise DomainError("The agreement belongs to another unit.", field="agreement")
-    if (
-        Subscription.objects.filter(unit=unit, service=service)
-        .exclude(status=Subscription.Status.ENDED)
-        .exists()
-    ):
+    if Subscription.objects.current().filter(unit=unit, service=service).exists():
         raise DomainError(f"{unit.name} already uses or has ordered {service.name}.", field="service")
     if quantity < 1:
         raise DomainError("Quantity must be at least 1.", field="quantity")
-    return Subscription.objects.create(
+    subscription = Subscription.objects.create(
         unit=unit, service=service, agreement=agreement, ordered_by=ordered_by, quantity=quantity, notes=notes
+    )
+    _order_waiting_notify(subscription=subscription, by=by)
+    return subscription
+
+
+def order_deciders(*, subscription: Subscription) -> list:
+    """Who is asked to act on an order: the unit's relationship manager; IT management
+    when the unit has none (it may act on every order)."""
+    if subscription.unit.relationship_manager_id:
+        return [subscription.unit.relationship_manager]
+    return roles.level_members(level=2, unit=subscription.unit)
+
+
+def _order_waiting_notify(*, subscription: Subscription, by) -> None:
+    # Imported here: relationships imports this module, so a top-level import would cycle.
+    from relationships.mail import email_enqueue
+
+    deciders = [person for person in order_deciders(subscription=subscription) if person.pk != by.pk]
+    orderer = subscription.ordered_by
+    email_enqueue(
+        key=f"order-waiting:{subscription.pk}",
+        to=[person.email for person in deciders],
+        subject=f"Order to fulfil: {subscription.service.name} for {subscription.unit.name}",
+        template="order_waiting",
+        context={
+            "subscription": subscription,
+            "orderer_name": orderer.full_name if orderer else (by.get_full_name() or by.username),
+        },
+    )
+
+
+def may_decide_order(*, user, subscription: Subscription) -> bool:
+    """Who may fulfil or refuse an order: the unit's relationship manager (or anyone who
+    may edit every unit, as IT management), or whoever keeps the service in the catalogue
+    (its owner). The same rights as changing the unit or the service."""
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    return unit_is_editable_by(user=user, unit=subscription.unit) or may_change_catalogue(
+        user=user, service=subscription.service
+    )
+
+
+def _lock_waiting_order(*, subscription: Subscription, by, verb: str) -> Subscription:
+    """The order, locked, after checking who acts and that it still waits: two people
+    deciding at once cannot both win."""
+    if not may_decide_order(user=by, subscription=subscription):
+        manager = subscription.unit.relationship_manager
+        named = f" ({manager.get_full_name() or manager.username})" if manager else ""
+        raise DomainPermissionError(
+            f"Only the relationship manager of {subscription.unit.name}{named}, IT management or "
+            f"the owner of {subscription.service.name} may {verb} this order."
+        )
+    locked = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("unit", "service", "ordered_by")
+        .get(pk=subscription.pk)
+    )
+    if locked.status != Subscription.Status.REQUESTED:
+        raise DomainError(
+            f"This order is no longer waiting: it is {locked.get_status_display().lower()}, so it "
+            f"cannot be {verb}ed now."
+        )
+    return locked
+
+
+def _order_decided_notify(*, subscription: Subscription) -> None:
+    from relationships.mail import email_enqueue
+
+    orderer = subscription.ordered_by
+    if orderer is None or not orderer.email:
+        return  # ordered by IT staff, who know the outcome
+    outcome = "is ready" if subscription.status == Subscription.Status.ACTIVE else "was refused"
+    email_enqueue(
+        key=f"order-decided:{subscription.pk}",
+        to=[orderer.email],
+        subject=f"Your order {outcome}: {subscription.service.name} for {subscription.unit.name}",
+        template="order_decided",
+        context={"subscription": subscription, "orderer": orderer, "decider": subscription.decided_by},
     )
 
 
 @transaction.atomic
-def subscription_activate(*, subscription: Subscription, on: datetime.date) -> Subscription:
-    if subscription.status != Subscription.Status.REQUESTED:
-        raise DomainError("Only a requested subscription can be activated.")
+def subscription_fulfil(*, subscription: Subscription, by, on: datetime.date | None = None) -> Subscription:
+    """Fulfil a waiting order: the service is in use from `on` (today by default, never
+    before it was ordered). Who decided and when is kept; the orderer is told."""
+    subscription = _lock_waiting_order(subscription=subscription, by=by, verb="fulfil")
+    on = on or timezone.localdate()
+    ordered_on = timezone.localdate(subscription.created_at)
+    if on < ordered_on:
+        raise DomainError(f"It cannot start before it was ordered ({ordered_on:%d %b %Y}).", field="on")
     subscription.status = Subscription.Status.ACTIVE
     subscription.started_on = on
-    subscription.save(update_fields=["status", "started_on", "updated_at"])
+    subscription.decided_by = by
+    subscription.decided_at = timezone.now()
+    subscription.save(update_fields=["status", "started_on", "decided_by", "decided_at", "updated_at"])
+    _order_decided_notify(subscription=subscription)
+    return subscription
+
+
+@transaction.atomic
+def subscription_refuse(*, subscription: Subscription, by, reason: str) -> Subscription:
+    """Refuse a waiting order, saying why; the orderer is told, and the unit may order
+    the service again later."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Say why the order is refused: the person who ordered it reads this.", field="reason"
+        )
+    subscription = _lock_waiting_order(subscription=subscription, by=by, verb="refuse")
+    subscription.status = Subscription.Status.REFUSED
+    subscription.refusal_reason = reason
+    subscription.decided_by = by
+    subscription.decided_at = timezone.now()
+    subscription.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at", "updated_at"])
+    _order_decided_notify(subscription=subscription)
     return subscription
 
 
 @transaction.atomic
 def subscription_end(*, subscription: Subscription, on: datetime.date) -> Subscription:
-    if subscription.status == Subscription.Status.ENDED:
-        raise DomainError("This subscription has already ended.")
+    if subscription.status not in Subscription.CURRENT_STATUSES:
+        raise DomainError(f"This subscription is {subscription.get_status_display().lower()} already.")
     if subscription.started_on and on < subscription.started_on:
         raise DomainError("A subscription cannot end before it started.", field="ended_on")
     subscription.status = Subscription.Status.ENDED
@@ -146,13 +254,18 @@ def measurement_record(
 # --- The catalogue and agreements, edited by staff --------------------------------------
 
 
-def _ensure_catalogue_rights(*, user, service: Service | None) -> None:
+def may_change_catalogue(*, user, service: Service | None) -> bool:
     """IT management changes the catalogue; a service's owner changes their own service."""
     if user.has_perm("customers.manage_all_units"):
-        return
-    if service is not None and service.pk and service.owner_id == user.pk:
-        return
-    raise DomainPermissionError("Only IT management or the service's owner may change the service catalogue.")
+        return True
+    return service is not None and bool(service.pk) and service.owner_id == user.pk
+
+
+def _ensure_catalogue_rights(*, user, service: Service | None) -> None:
+    if not may_change_catalogue(user=user, service=service):
+        raise DomainPermissionError(
+            "Only IT management or the service's owner may change the service catalogue."
+        )
 
 
 @transaction.atomic

@@ -15,5 +15,8 @@ urlpatterns = [
     path("agreements/new/", views.agreement_edit, name="agreement-create"),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement-detail"),
     path("agreements/<int:pk>/edit/", views.agreement_edit, name="agreement-edit"),
+    path("orders/", views.order_queue, name="order-queue"),
     path("subscriptions/<int:pk>/", views.subscription_detail, name="subscription-detail"),
+    path("subscriptions/<int:pk>/fulfil/", views.subscription_fulfil_view, name="subscription-fulfil"),
+    path("subscriptions/<int:pk>/refuse/", views.subscription_refuse_view, name="subscription-refuse"),
 ]

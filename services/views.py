@@ -8,8 +8,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from brm.domain import DomainError
+from brm.domain import DomainError, DomainPermissionError
 from brm.exporting import export_for_import
 from brm.history import history_section
 from customers.models import BusinessUnit
@@ -18,11 +19,26 @@ from relationships.views import Column, list_page, staff_required
 from relationships.views.common import form_error_from
 
 from .attainment import attainment_band, attainment_percent
-from .forms import AgreementFilter, AgreementForm, ServiceFilter, ServiceForm, TargetForm
+from .forms import (
+    AgreementFilter,
+    AgreementForm,
+    OrderFulfilForm,
+    OrderRefuseForm,
+    ServiceFilter,
+    ServiceForm,
+    TargetForm,
+)
 from .imports import ServiceImporter
 from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
-from .selectors import subscriptions_covered_by, with_covering_agreements
-from .services import agreement_save, service_save, target_save
+from .selectors import order_queue_for, subscriptions_covered_by, with_covering_agreements
+from .services import (
+    agreement_save,
+    may_decide_order,
+    service_save,
+    subscription_fulfil,
+    subscription_refuse,
+    target_save,
+)
 
 
 def _targets_text(service):
@@ -103,9 +119,7 @@ def service_detail(request, pk):
         target.pct = attainment_percent(met=target.met, measured=target.measured)
         target.band = attainment_band(met=target.met, measured=target.measured)
     subscriptions = with_covering_agreements(
-        service.subscriptions.exclude(status=Subscription.Status.ENDED)
-        .select_related("unit", "ordered_by")
-        .order_by("unit__name")
+        service.subscriptions.current().select_related("unit", "ordered_by").order_by("unit__name")
     )
     return render(
         request,
@@ -200,24 +214,131 @@ def agreement_detail(request, pk):
     )
 
 
-@staff_required
-def subscription_detail(request, pk):
-    """One unit's use of one service: its terms and who changed them when."""
+def _get_subscription(pk):
+    """The subscription with `.covering_agreement` (services.selectors), or 404."""
     found = with_covering_agreements(
-        Subscription.objects.select_related("unit", "service", "ordered_by").filter(pk=pk)
+        Subscription.objects.select_related(
+            "unit__relationship_manager", "service", "agreement", "ordered_by", "decided_by"
+        ).filter(pk=pk)
     )
     if not found:
         raise Http404
-    subscription = found[0]
+    return found[0]
+
+
+def _render_subscription(request, subscription, *, fulfil_form=None, refuse_form=None, error="", status=200):
+    """One unit's use of one service: its terms, the agreement covering it, the decision on
+    its order, and who changed them when. A waiting order carries the buttons to fulfil or
+    refuse it, for those who may."""
+    waiting = subscription.status == Subscription.Status.REQUESTED
     return render(
         request,
         "services/subscription_detail.html",
         {
             "subscription": subscription,
+            "can_decide": waiting and may_decide_order(user=request.user, subscription=subscription),
+            "fulfil_form": fulfil_form or OrderFulfilForm(initial={"on": timezone.localdate()}),
+            "refuse_form": refuse_form or OrderRefuseForm(),
+            "decision_error": error,
             "history": history_section(subscription, viewer=request.user),
             "nav": "services",
         },
+        status=status,
     )
+
+
+@staff_required
+def subscription_detail(request, pk):
+    return _render_subscription(request, _get_subscription(pk))
+
+
+def _decide_order(request, pk, *, form_class, decide, done: str, form_name: str):
+    """Fulfil or refuse: the form checks the input, the service who may and whether the order
+    still waits; a broken rule is shown next to its field (400) or above the buttons (403)."""
+    subscription = _get_subscription(pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            decided = decide(subscription, form.cleaned_data)
+        except DomainPermissionError as error:
+            return _render_subscription(request, subscription, error=error.message, status=403)
+        except DomainError as error:
+            if error.field in form.fields:
+                form_error_from(form, error)
+            else:
+                return _render_subscription(request, _get_subscription(pk), error=error.message, status=400)
+        else:
+            messages.success(request, done.format(service=decided.service.name, unit=decided.unit.name))
+            return redirect("services:subscription-detail", pk=pk)
+    return _render_subscription(request, subscription, status=400, **{form_name: form})
+
+
+@staff_required
+@require_POST
+def subscription_fulfil_view(request, pk):
+    return _decide_order(
+        request,
+        pk,
+        form_class=OrderFulfilForm,
+        decide=lambda sub, data: subscription_fulfil(subscription=sub, by=request.user, on=data["on"]),
+        done="{service} is fulfilled for {unit}; whoever ordered it is told by e-mail.",
+        form_name="fulfil_form",
+    )
+
+
+@staff_required
+@require_POST
+def subscription_refuse_view(request, pk):
+    return _decide_order(
+        request,
+        pk,
+        form_class=OrderRefuseForm,
+        decide=lambda sub, data: subscription_refuse(
+            subscription=sub, by=request.user, reason=data["reason"]
+        ),
+        done="The order of {service} for {unit} is refused; whoever ordered it is told why.",
+        form_name="refuse_form",
+    )
+
+
+@staff_required
+def order_queue(request):
+    """The orders waiting for the signed-in person: their portfolio's (and their services');
+    IT management sees every order."""
+    today = timezone.localdate()
+    return list_page(
+        request,
+        title="Orders waiting",
+        lead="Services the business ordered, oldest first: fulfil or refuse each, with a reason.",
+        queryset=order_queue_for(user=request.user),
+        columns=[
+            Column(
+                "Service",
+                lambda s: s.service.name,
+                link=lambda s: reverse("services:subscription-detail", args=[s.pk]),
+            ),
+            Column(
+                "Unit",
+                lambda s: s.unit.name,
+                link=lambda s: reverse("customers:unit-detail", args=[s.unit_id]),
+            ),
+            Column("Ordered by", lambda s: s.ordered_by.full_name if s.ordered_by else "IT staff"),
+            Column("Quantity", lambda s: s.quantity),
+            Column("Ordered on", lambda s: timezone.localdate(s.created_at)),
+            Column(
+                "Waiting",
+                lambda s: _days(today - timezone.localdate(s.created_at)),
+                badge=lambda s: "warning" if (today - timezone.localdate(s.created_at)).days >= 3 else None,
+            ),
+        ],
+        filename="orders-waiting",
+        nav="services",
+        empty="No order waits for you. Orders the business places for your units appear here.",
+    )
+
+
+def _days(delta: datetime.timedelta) -> str:
+    return "today" if delta.days == 0 else f"{delta.days} day{'s' if delta.days != 1 else ''}"
 
 
 # --- Editing the catalogue and agreements ----------------------------------------------

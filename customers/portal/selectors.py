@@ -176,8 +176,8 @@ def subscription_levels(*, subscriptions) -> list[SubscriptionLevels]:
 def portal_subscriptions(*, units):
     return (
         Subscription.objects.filter(unit__in=units)
-        .exclude(status=Subscription.Status.ENDED)
-        .select_related("service", "service__category", "unit")
+        .current()
+        .select_related("service", "service__category", "unit", "agreement", "ordered_by", "decided_by")
         .order_by("unit__path", "service__name")
     )
 
@@ -225,6 +225,22 @@ def portal_escalations(*, units):
     return Escalation.objects.filter(unit__in=units).select_related("unit", "service", "raised_by_contact")
 
 
+# Decided orders stay on the home page this long, so the orderer sees the outcome there.
+DECIDED_ORDERS_SHOWN_DAYS = 60
+
+
+def portal_orders(*, units):
+    """Orders of the visible units that wait for IT or were decided lately, newest first,
+    with who decided and why."""
+    since = timezone.now() - datetime.timedelta(days=DECIDED_ORDERS_SHOWN_DAYS)
+    return (
+        Subscription.objects.filter(unit__in=units)
+        .filter(Q(status=Subscription.Status.REQUESTED) | Q(decided_at__gte=since))
+        .select_related("service", "unit", "ordered_by", "decided_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def portal_shared_interactions(*, units):
     """Only what IT chose to share: internal notes never leave this filter."""
     return (
@@ -263,10 +279,10 @@ def portal_pending_invitations(*, user) -> list[SurveyInvitation]:
 
 def portal_home(*, user) -> dict:
     """Everything the portal home shows, in a fixed number of queries (13) whatever the
-    number of units, services, measurements or requests."""
+    number of units, services, measurements or requests. What waits for the person (the
+    requests they must decide) is relationships.selectors_waiting, as in the navigation."""
     units = list(portal_units(user=user))  # 2: the person's contacts, then their units
     deciders = deciding_customers_for_units(units=units)  # 3
-    decides_for = {uid for uid, c in deciders.items() if c is not None and c.user_id == user.pk}
     subscriptions = portal_subscriptions_with_agreements(units=units)  # 4, 5: and their agreements
     levels = subscription_levels(subscriptions=subscriptions)  # 6, 7
     requirements = portal_requirements(units=units)
@@ -292,11 +308,7 @@ def portal_home(*, user) -> dict:
         "managers": list(managers.values()),
         "levels": levels,
         "agreements": list(portal_agreements(user=user, units=units)),  # 8
-        "awaiting_decision": list(  # 9
-            requirements.filter(status=Requirement.Status.SUBMITTED, unit_id__in=decides_for).order_by(
-                "submitted_at"
-            )
-        ),
+        "orders": list(portal_orders(units=units)[:8]),  # 9
         "requirements": list(requirements.filter(status__in=open_statuses).order_by("-updated_at")[:8]),  # 10
         "escalations": list(portal_escalations(units=units).open().order_by("respond_by")),  # 11
         "pending_surveys": portal_pending_invitations(user=user),  # 12

@@ -31,6 +31,7 @@ from customers import roles
 from customers.models import Contact
 from customers.services import contact_grant_portal_access, contact_revoke_portal_access
 from relationships import rules
+from relationships.context_processors import waiting_for_request
 from relationships.models import (
     Escalation,
     EscalationEvent,
@@ -120,7 +121,7 @@ def home(request):
     body = cached_fragment(
         ("portal-home", user.pk, timezone.localdate().isoformat()),
         "portal/_home_body.html",
-        lambda: {**selectors.portal_home(user=user), "user": user},
+        lambda: {**selectors.portal_home(user=user), "waiting": waiting_for_request(request), "user": user},
     )
     return render(request, "portal/home.html", {"body": body, "nav": "home"})
 
@@ -325,8 +326,7 @@ def subscription_detail(request, pk):
 def catalogue(request):
     units = _units(request)
     used = {
-        (sub.service_id, sub.unit_id): sub
-        for sub in Subscription.objects.filter(unit__in=units).exclude(status=Subscription.Status.ENDED)
+        (sub.service_id, sub.unit_id): sub for sub in Subscription.objects.filter(unit__in=units).current()
     }
     services = list(selectors.portal_live_services().order_by("category__name", "name"))
     rows = [

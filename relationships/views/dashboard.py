@@ -9,6 +9,7 @@ from brm.search import search as search_everything
 from customers import roles
 
 from .. import selectors
+from ..context_processors import waiting_for_request
 from .common import cached_fragment, staff_required
 
 # --- Dashboard and search -----------------------------------------------------------------
@@ -39,6 +40,7 @@ def dashboard(request):
             "whole_organisation": whole,
             "managers": list(selectors.relationship_managers()) if whole else [],
             "manager_id": manager_id,
+            "waiting": waiting_for_request(request),
         }
 
     body = cached_fragment(scope, "relationships/_dashboard_body.html", context)

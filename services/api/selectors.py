@@ -36,7 +36,9 @@ def subscription_list(*, user):
     window (measured, met) and the agreement covering it: scalar subqueries in the one
     list query."""
     window = Measurement.objects.filter(subscription=OuterRef("pk"), period_start__gte=attainment_since())
-    queryset = Subscription.objects.select_related("unit", "service", "agreement", "ordered_by").annotate(
+    queryset = Subscription.objects.select_related(
+        "unit", "service", "agreement", "ordered_by", "decided_by"
+    ).annotate(
         measurements_in_window=_count(window),
         measurements_met=_count(window.filter(Q(is_met=True))),
         covering_agreement_id=covering_agreement(),

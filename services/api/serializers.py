@@ -97,6 +97,7 @@ class SubscriptionSerializer(ModelSerializer):
     unit = UnitRefSerializer(read_only=True)
     service = ServiceRefSerializer(read_only=True)
     ordered_by = ContactRefSerializer(read_only=True, allow_null=True)
+    decided_by = UserRefSerializer(read_only=True, allow_null=True)
     attainment = serializers.SerializerMethodField()
     covering_agreement = serializers.IntegerField(
         source="covering_agreement_id",
@@ -121,6 +122,9 @@ class SubscriptionSerializer(ModelSerializer):
             "ended_on",
             "quantity",
             "notes",
+            "decided_by",
+            "decided_at",
+            "refusal_reason",
             "attainment",
             "created_at",
             "updated_at",
@@ -236,7 +240,15 @@ class SubscriptionOrderSerializer(serializers.Serializer):
 
 
 class SubscriptionDateSerializer(serializers.Serializer):
-    on = SaneDateField(help_text="The day it starts or ends.")
+    on = SaneDateField(help_text="The day it ends.")
+
+
+class SubscriptionFulfilSerializer(serializers.Serializer):
+    on = SaneDateField(required=False, help_text="The day it starts; today when left out.")
+
+
+class SubscriptionRefuseSerializer(serializers.Serializer):
+    reason = StrictCharField(help_text="Why the order is refused; the orderer reads it.")
 
 
 class MeasurementInputSerializer(serializers.Serializer):

@@ -119,11 +119,16 @@ class AgreementViewSet(HistoryMixin, ModelWriteMixin, *READ):
 @extend_schema_view(
     list=extend_schema(summary="List subscriptions with their service level attainment"),
     retrieve=extend_schema(summary="Show one subscription with its service level attainment"),
-    create=extend_schema(summary="Order a live service for a unit (its contacts or IT staff)"),
+    create=extend_schema(
+        summary="Order a live service for a unit (its contacts or IT staff)",
+        description="The order waits, `requested`, until IT fulfils or refuses it; the unit's "
+        "relationship manager is e-mailed that it waits.",
+    ),
 )
 class SubscriptionViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     """Which unit uses which service, and how well the service met its targets over the last
-    three months (`attainment`)."""
+    three months (`attainment`). An order is a subscription in `requested`: `fulfil` makes
+    it `active`, `refuse` (with a reason) makes it `refused`; who decided and when is kept."""
 
     permission_classes = [StaffWritesOnly]
     business_actions = ("create",)
@@ -131,7 +136,8 @@ class SubscriptionViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     serializer_class = serializers.SubscriptionSerializer
     input_serializers = {
         "create": serializers.SubscriptionOrderSerializer,
-        "activate": serializers.SubscriptionDateSerializer,
+        "fulfil": serializers.SubscriptionFulfilSerializer,
+        "refuse": serializers.SubscriptionRefuseSerializer,
         "end": serializers.SubscriptionDateSerializer,
     }
     filterset_class = filters.SubscriptionFilter
@@ -144,26 +150,43 @@ class SubscriptionViewSet(HistoryMixin, ServiceWriteMixin, *READ):
         return selectors.subscription_list(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
-        data = self.validated()
-        if request.user.is_staff:
-            ensure_can_edit_unit(user=request.user, unit=data["unit"])
-        subscription = services.subscription_order(by=request.user, **data)
+        subscription = services.subscription_order(by=request.user, **self.validated())
         return self.respond(subscription, status_code=status.HTTP_201_CREATED)
 
-    def _change(self, service):
-        subscription = self.get_object()
-        ensure_can_edit_unit(user=self.request.user, unit=subscription.unit)
-        return self.respond(service(subscription=subscription, on=self.validated()["on"]))
-
-    @extend_schema(summary="Activate a requested subscription (IT staff of the unit)")
+    @extend_schema(
+        summary="Fulfil a waiting order (the unit's relationship manager, IT management or the "
+        "service's owner)",
+        description="The service is in use from `on` (today when left out). The orderer is "
+        "e-mailed. 400 when the order no longer waits or `on` is before the order; 403 for anyone "
+        "else, naming who may; 404 for a subscription you may not see.",
+    )
     @action(detail=True, methods=["post"])
-    def activate(self, request, pk=None):
-        return self._change(services.subscription_activate)
+    def fulfil(self, request, pk=None):
+        data = self.validated()
+        return self.respond(
+            services.subscription_fulfil(subscription=self.get_object(), by=request.user, on=data.get("on"))
+        )
+
+    @extend_schema(
+        summary="Refuse a waiting order, saying why (the unit's relationship manager, IT "
+        "management or the service's owner)",
+        description="The orderer is e-mailed the reason, and the unit may order the service again. "
+        "400 without a reason or when the order no longer waits; 403 for anyone else; 404 for a "
+        "subscription you may not see.",
+    )
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        reason = self.validated()["reason"]
+        return self.respond(
+            services.subscription_refuse(subscription=self.get_object(), by=request.user, reason=reason)
+        )
 
     @extend_schema(summary="End a subscription (IT staff of the unit)")
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
-        return self._change(services.subscription_end)
+        subscription = self.get_object()
+        ensure_can_edit_unit(user=self.request.user, unit=subscription.unit)
+        return self.respond(services.subscription_end(subscription=subscription, on=self.validated()["on"]))
 
 
 @extend_schema_view(

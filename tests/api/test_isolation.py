@@ -185,12 +185,20 @@ ENDPOINTS = [
         create_expected=BUSINESS_CREATE,
         actions=[
             Action(
-                "activate",
+                "fulfil",
                 A_EDITORS_200,
                 setup=lambda w: SubscriptionFactory(
                     unit=w["a"]["unit"], status=Subscription.Status.REQUESTED
                 ),
                 payload=lambda w: {"on": _today()},
+            ),
+            Action(
+                "refuse",
+                A_EDITORS_200,
+                setup=lambda w: SubscriptionFactory(
+                    unit=w["a"]["unit"], status=Subscription.Status.REQUESTED
+                ),
+                payload=lambda w: {"reason": "No licences left this year."},
             ),
             Action(
                 "end",

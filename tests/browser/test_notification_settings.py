@@ -39,6 +39,7 @@ def test_staff_choose_a_digest_from_the_user_menu(page, live_server, sign_in, sc
         "actions_overdue": "digest",
         "service_reviews": "off",
         "requirement_decisions": "immediate",
+        "orders_waiting": "immediate",
     }
     # Escalations at your level cannot be switched off: no such radio.
     assert page.get_by_role("group", name="Escalations at your level").get_by_label("Off").count() == 0

@@ -93,7 +93,7 @@ def test_purchaser_prepares_customer_approves_rm_is_mailed(
 
     page.get_by_role("button", name="Sign out").click()
     sign_in("carla")
-    page.get_by_role("heading", name="Awaiting your decision").wait_for()
+    page.get_by_role("heading", name="Waiting for you: your decision").wait_for()
     screenshot("portal-home-customer")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot("portal-home-phone")

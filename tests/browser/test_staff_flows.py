@@ -108,8 +108,9 @@ def test_dashboard_draws_the_satisfaction_chart_and_the_unit_page_opens(
         "() => Chart.getChart(document.getElementById('trend-chart')).data.datasets[0].data"
     )
     assert points == [3.5, 2.5, 4.5]
-    expect(page.get_by_text("Invoices stuck in the workflow")).to_be_visible()
-    expect(page.get_by_text("Send the capacity plan")).to_be_visible()
+    # Each shows twice: under "Waiting for you" and in its own card.
+    expect(page.get_by_text("Invoices stuck in the workflow").first).to_be_visible()
+    expect(page.get_by_text("Send the capacity plan").first).to_be_visible()
     screenshot("staff-dashboard")
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
     expect(page.get_by_role("button", name="Menu")).to_be_visible()

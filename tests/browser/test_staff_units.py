@@ -54,7 +54,7 @@ def test_dashboard_unit_page_and_quick_log(page, live_server, sign_in, screensho
     expect(page.get_by_text("Procurement").first).to_be_visible()  # budget without a customer
     screenshot("rm-dashboard")
 
-    page.get_by_role("link", name="Accounts Payable").first.click()
+    page.get_by_role("link", name="Accounts Payable", exact=True).first.click()
     expect(page.get_by_role("heading", level=1, name="Accounts Payable")).to_be_visible()
     expect(page.get_by_test_id("deciding-customer")).to_have_text("Carla Cfo")
     expect(page.get_by_role("navigation", name="breadcrumb")).to_contain_text("Finance")

@@ -151,6 +151,27 @@ def test_escalation_ladder_twice_at_once(time_machine, unit_a, purchaser_a, rm, 
     assert_each_sent_once()
 
 
+def test_the_steering_groups_overdue_reminder_twice_at_once(unit_a, purchaser_a, steering_member):
+    at_top = [
+        Escalation.objects.create(
+            unit=unit_a,
+            subject=f"Top {i}",
+            description="Nobody answers.",
+            level=3,
+            raised_at=START,
+            respond_by=START,
+            raised_by_contact=purchaser_a,
+        )
+        for i in range(5)
+    ]
+    results = twice_at_once(jobs.escalation_ladder)
+    assert sum(result["overdue_at_top"] for result in results) == 5
+    for escalation in at_top:
+        assert escalation.events.filter(kind=EscalationEvent.Kind.REMINDED, to_level=3).count() == 1
+    assert len([m for m in mail.outbox if steering_member.email in m.to]) == 5
+    assert_each_sent_once()
+
+
 def test_overdue_actions_and_reviews_twice_at_once(time_machine, unit_a, customer_a, rm):
     time_machine.move_to(START, tick=False)
     for i in range(8):

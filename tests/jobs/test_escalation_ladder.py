@@ -37,16 +37,16 @@ def escalation(time_machine, run, unit_a, purchaser_a, rm, it_manager, steering_
 
 def test_reminds_the_current_level_once_before_its_deadline(time_machine, run, escalation, rm):
     time_machine.move_to(START + 21 * HOUR, tick=False)
-    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0}
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0, "overdue_at_top": 0}
 
     time_machine.move_to(START + 22 * HOUR, tick=False)  # two hours before the deadline
-    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 1}
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 1, "overdue_at_top": 0}
     [reminder] = sent_to(rm.email)
     assert "Invoices stuck" in reminder.subject
     assert "Reminder" in reminder.body
 
     time_machine.move_to(START + 23 * HOUR, tick=False)
-    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0}
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0, "overdue_at_top": 0}
     assert len(mail.outbox) == 1
     assert escalation.events.filter(kind=EscalationEvent.Kind.REMINDED).count() == 1
 
@@ -74,8 +74,13 @@ def test_past_the_deadline_climbs_to_the_steering_group_and_no_further(
     assert len(sent_to(steering_member.email)) == 1
     assert len(sent_to(purchaser_a.email)) == 2
 
+    # Past the steering group's deadline it climbs no further, but the steering group is
+    # reminded, once: the second run finds the reminder's outbox key taken.
     time_machine.move_to(START + 100 * HOUR, tick=False)
-    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0}
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0, "overdue_at_top": 1}
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0, "overdue_at_top": 0}
+    time_machine.move_to(START + 200 * HOUR, tick=False)
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0, "overdue_at_top": 0}
     escalation.refresh_from_db()
     assert escalation.level == 3
     history = list(escalation.events.values_list("kind", "from_level", "to_level"))
@@ -84,7 +89,12 @@ def test_past_the_deadline_climbs_to_the_steering_group_and_no_further(
         (EscalationEvent.Kind.AUTO_ESCALATED, 1, 2),
         (EscalationEvent.Kind.REMINDED, None, 2),
         (EscalationEvent.Kind.AUTO_ESCALATED, 2, 3),
+        (EscalationEvent.Kind.REMINDED, None, 3),
     ]
+    [climbed, overdue] = sent_to(steering_member.email)
+    assert "Past its deadline" in overdue.alternatives[0][0]
+    assert "There is no level above yours" in overdue.body
+    assert len(sent_to(purchaser_a.email)) == 2  # the business hears nothing new: no change
     assert len(sent_to(rm.email)) == 0  # level 1 was past; nobody reminded it after the fact
 
 
@@ -92,7 +102,7 @@ def test_an_acknowledged_or_resolved_escalation_does_not_climb(time_machine, run
     services.escalation_acknowledge(escalation=escalation, by=rm)
     time_machine.move_to(START + 30 * HOUR, tick=False)
     mail.outbox.clear()
-    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0}
+    assert run(jobs.escalation_ladder) == {"escalated": 0, "reminded": 0, "overdue_at_top": 0}
     escalation.refresh_from_db()
     assert escalation.level == 1
     assert mail.outbox == []
@@ -115,7 +125,7 @@ def test_the_ladder_costs_the_same_queries_for_3_and_for_30_overdue_escalations(
     for n in (3, 30):
         escalations = _overdue(n, unit=unit_a, contact=purchaser_a)
         with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as queries:
-            assert jobs.escalation_ladder() == {"escalated": n, "reminded": 0}
+            assert jobs.escalation_ladder() == {"escalated": n, "reminded": 0, "overdue_at_top": 0}
         costs.append(len(queries))
         assert {e.level for e in Escalation.objects.filter(pk__in=[e.pk for e in escalations])} == {2}
         assert (
@@ -143,3 +153,27 @@ def test_escalated_in_bulk_each_gets_its_history_and_both_e_mails_once(run, unit
         # The audit history sees the climb although it was written by UPDATE.
         latest = escalation.history.order_by("-history_id").first()
         assert (latest.history_type, latest.level, latest.history_user) == ("~", 2, None)
+
+
+def test_level_three_past_its_deadline_reminds_the_steering_group_once_in_few_queries(
+    unit_a, purchaser_a, steering_member, it_manager, django_capture_on_commit_callbacks
+):
+    # Ids of the overdue at the top; per chunk: lock them, the steering group's members,
+    # the outbox keys taken, then the outbox (keys taken, preferences: logins and contacts,
+    # insert, count) and the reminders' history. Sending runs after commit.
+    costs = []
+    for n in (3, 30):
+        at_top = EscalationFactory.create_batch(
+            n, unit=unit_a, raised_by_contact=purchaser_a, level=3, respond_by=timezone.now() - HOUR
+        )
+        with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as queries:
+            assert jobs.escalation_ladder()["overdue_at_top"] == n
+        costs.append(len(queries))
+        for escalation in at_top:
+            assert escalation.events.filter(kind=EscalationEvent.Kind.REMINDED, to_level=3).count() == 1
+            assert OutgoingEmail.objects.get(key=f"escalation:{escalation.pk}:overdue:level-3").to == [
+                steering_member.email
+            ]
+        assert jobs.escalation_ladder()["overdue_at_top"] == 0
+    assert costs[0] == costs[1], costs
+    assert it_manager.email not in {a for e in OutgoingEmail.objects.all() for a in e.to}

@@ -22,6 +22,7 @@ from relationships.models import (
     Requirement,
 )
 from services.models import Agreement
+from services.services import subscription_order, subscription_refuse
 from tests.customers.factories import ContactFactory
 from tests.jobs.conftest import START, sent_to
 from tests.relationships.factories import FollowUpActionFactory
@@ -176,7 +177,56 @@ def test_requirement_decisions(run, prefer, submitted, customer_a, purchaser_a, 
     assert submitted.status == Requirement.Status.REJECTED
 
 
+@pytest.mark.parametrize("delivery", NEVER_OFF)
+def test_orders_waiting_for_you(run, prefer, unit_a, purchaser_a, rm, live_service, delivery):
+    prefer(rm, NotificationKind.ORDERS_WAITING, delivery)
+    order = run(subscription_order, unit=unit_a, service=live_service, by=purchaser_a.user)
+
+    assert_honoured(address=rm.email, user=rm, kind="orders_waiting", delivery=delivery)
+    if delivery == DIGEST:
+        item = DigestItem.objects.get()
+        assert item.link == f"{settings.BRM_BASE_URL}/catalogue/subscriptions/{order.pk}/"
+        assert item.summary == "Accounts Payable · ERP · ordered by Piet Purchaser"
+
+
+def test_orders_waiting_cannot_be_switched_off(rm):
+    with pytest.raises(DomainError):
+        notifications.notification_preferences_save(user=rm, choices={"orders_waiting": OFF})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        NotificationPreference.objects.create(user=rm, kind=NotificationKind.ORDERS_WAITING, delivery=OFF)
+
+
 # --- Business kinds: portal logins, matched through their contact's address -----------------
+
+
+@pytest.mark.parametrize("delivery", ALL)
+def test_outcome_of_your_order(run, prefer, unit_a, purchaser_a, rm, live_service, delivery):
+    order = run(subscription_order, unit=unit_a, service=live_service, by=purchaser_a.user)
+    prefer(purchaser_a.user, NotificationKind.REQUEST_OUTCOMES, delivery)
+    run(subscription_refuse, subscription=order, by=rm, reason="Use the shared ERP seat.")
+
+    assert_honoured(
+        address=purchaser_a.email, user=purchaser_a.user, kind="request_outcomes", delivery=delivery
+    )
+    if delivery == DIGEST:
+        item = DigestItem.objects.get()
+        assert item.link == f"{settings.BRM_BASE_URL}/portal/#orders"
+        assert item.summary == "ERP for Accounts Payable · Refused: Use the shared ERP seat."
+
+
+@pytest.mark.parametrize("delivery", ALL)
+def test_outcome_of_your_request(run, prefer, submitted, customer_a, purchaser_a, delivery):
+    prefer(purchaser_a.user, NotificationKind.REQUEST_OUTCOMES, delivery)
+    run(services.requirement_submit, requirement=submitted, by=purchaser_a.user)
+    run(services.requirement_approve, requirement=submitted, by=customer_a.user, reason="Go ahead")
+
+    assert_honoured(
+        address=purchaser_a.email, user=purchaser_a.user, kind="request_outcomes", delivery=delivery
+    )
+    if delivery == DIGEST:
+        item = DigestItem.objects.get(kind="request_outcomes")
+        assert item.link == f"{settings.BRM_BASE_URL}/portal/requests/{submitted.pk}/"
+        assert item.summary == "Scan incoming invoices · Approved by Carla Cfo: Go ahead"
 
 
 @pytest.mark.parametrize("delivery", NEVER_OFF)

@@ -17,8 +17,14 @@ STAFF_CHOICES = {
     "actions_overdue": OFF,
     "service_reviews": IMMEDIATE,
     "requirement_decisions": DIGEST,
+    "orders_waiting": DIGEST,
 }
-BUSINESS_CHOICES = {"decisions_asked": DIGEST, "escalation_progress": OFF, "surveys": OFF}
+BUSINESS_CHOICES = {
+    "decisions_asked": DIGEST,
+    "escalation_progress": OFF,
+    "surveys": OFF,
+    "request_outcomes": OFF,
+}
 
 
 def choices_of(user) -> dict:
@@ -62,7 +68,7 @@ def test_staff_save_their_choices(rita, rm):
     # Saving again changes, never duplicates.
     rita.post(STAFF_URL, {**STAFF_CHOICES, "actions_overdue": DIGEST})
     assert choices_of(rm)["actions_overdue"] == DIGEST
-    assert NotificationPreference.objects.filter(user=rm).count() == 4
+    assert NotificationPreference.objects.filter(user=rm).count() == 5
 
 
 @pytest.mark.parametrize(
@@ -160,18 +166,20 @@ def _set_all(user, kinds, delivery):
 
 
 def test_staff_page_queries_do_not_grow_with_choices(rita, rm, django_assert_num_queries):
-    # session, user, the person's choices, the count of what waits for the digest
-    with django_assert_num_queries(4):
+    # session, user, the person's choices, the count of what waits for the digest; the
+    # navigation's count of what waits for her: her groups, escalations, orders, actions
+    with django_assert_num_queries(8):
         assert rita.get(STAFF_URL).status_code == 200
     _set_all(rm, STAFF_CHOICES, DIGEST)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(8):
         assert rita.get(STAFF_URL).status_code == 200
 
 
 def test_portal_page_queries_do_not_grow_with_choices(piet, purchaser_a, django_assert_num_queries):
-    # session, user, the person's contacts, their choices, the count waiting for the digest
-    with django_assert_num_queries(5):
+    # session, user, the person's contacts, their choices, the count waiting for the digest;
+    # the navigation's count: his customer contacts (none: a purchaser decides nothing)
+    with django_assert_num_queries(6):
         assert piet.get(PORTAL_URL).status_code == 200
     _set_all(purchaser_a.user, [NotificationKind.SURVEYS, NotificationKind.ESCALATION_PROGRESS], OFF)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert piet.get(PORTAL_URL).status_code == 200

@@ -70,3 +70,29 @@ def test_survey_questions_are_cached_per_unit_with_a_fresh_csrf_token(client, pu
 
     subscribe(unit_a, name="Payments platform")
     assert "Payments platform" in client.get(reverse("survey:answer", args=[mine.token])).content.decode()
+
+
+def test_the_customers_waiting_list_and_the_orderers_outcome_show_fresh(
+    client, world_a, customer_a, purchaser_a, rm
+):
+    from services.services import subscription_order, subscription_refuse
+    from tests.services.factories import ServiceFactory
+
+    client.force_login(customer_a.user)
+    assert "Review and decide" not in client.get("/portal/").content.decode()
+    RequirementFactory(
+        unit=purchaser_a.unit,
+        title="Scan the invoices",
+        prepared_by=purchaser_a,
+        status=Requirement.Status.SUBMITTED,
+    )
+    html = client.get("/portal/").content.decode()
+    assert "Scan the invoices" in html and "Review and decide" in html
+    assert '<span class="badge rounded-pill text-bg-warning">1</span>' in html
+
+    client.force_login(purchaser_a.user)
+    order = subscription_order(unit=purchaser_a.unit, service=ServiceFactory(name="Fax"), by=purchaser_a.user)
+    assert "Waiting for IT to fulfil it." in client.get("/portal/").content.decode()
+    subscription_refuse(subscription=order, by=rm, reason="Faxes are retired.")
+    html = client.get("/portal/").content.decode()
+    assert "Faxes are retired." in html and "Waiting for IT to fulfil it." not in html

@@ -148,6 +148,32 @@ def test_order_a_live_service(client, purchaser_a, unit_a):
     )
 
 
+def test_the_orderer_follows_the_order_on_the_home_page(client, purchaser_a, unit_a, rm):
+    from services.services import subscription_fulfil, subscription_refuse
+
+    ready = subscription_order_for(unit_a, purchaser_a, "Video meetings")
+    refused = subscription_order_for(unit_a, purchaser_a, "Fax")
+    client.force_login(purchaser_a.user)
+    html = client.get(reverse("portal:home")).content.decode()
+    assert html.count("Waiting for IT to fulfil it.") == 2
+    subscription_fulfil(subscription=ready, by=rm)
+    subscription_refuse(subscription=refused, by=rm, reason="Faxes are retired; use e-mail.")
+    html = client.get(reverse("portal:home")).content.decode()
+    assert 'id="orders"' in html
+    assert "Fulfilled" in html and "by Rita Manager" in html
+    assert "Refused" in html and "Faxes are retired; use e-mail." in html
+    assert "Waiting for IT to fulfil it." not in html
+    # A refused order is not a service in use: its page is not there.
+    assert client.get(reverse("portal:subscription-detail", args=[refused.pk])).status_code == 404
+    assert client.get(reverse("portal:subscription-detail", args=[ready.pk])).status_code == 200
+
+
+def subscription_order_for(unit, contact, name):
+    from services.services import subscription_order
+
+    return subscription_order(unit=unit, service=ServiceFactory(name=name), by=contact.user)
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [

@@ -18,9 +18,11 @@ pytestmark = pytest.mark.django_db
 #  1 session, 2 user, 3 the person's contacts (portal_view), 4 contacts again (visible_to),
 #  5 units, 6 deciding customers, 7 the agreements in force (services.selectors), 8 subscriptions
 #  with the id of the agreement covering each, 9 those agreements, 10 targets, 11 measurements,
-# 12 agreements in force again and 13 the agreements the person reads, 14 awaiting decision,
-# 15 requests in progress, 16 open escalations, 17 pending surveys, 18 shared notes.
-HOME_QUERIES = 18
+# 12 agreements in force again and 13 the agreements the person reads, 14 orders, 15 requests
+# in progress, 16 open escalations, 17 pending surveys, 18 shared notes; what waits for the
+# person (the page and the navigation's count alike): 19 their customer contacts, 20 the
+# requests awaiting their decision.
+HOME_QUERIES = 20
 
 
 def _populate(unit, customer, count):

@@ -124,7 +124,7 @@ def test_deciding_customer_sees_what_awaits_them(client, customer_a, purchaser_a
     )
     client.force_login(customer_a.user)
     home = client.get(reverse("portal:home")).content.decode()
-    assert "Awaiting your decision" in home and "Scan it" in home
+    assert "Waiting for you: your decision" in home and "Scan it" in home
     detail = client.get(reverse("portal:requirement-detail", args=[requirement.pk])).content.decode()
     assert reverse("portal:requirement-decide", args=[requirement.pk]) in detail
 
@@ -132,7 +132,9 @@ def test_deciding_customer_sees_what_awaits_them(client, customer_a, purchaser_a
 def test_purchaser_home_has_no_decision_box(client, customer_a, purchaser_a, unit_a):
     RequirementFactory(unit=unit_a, prepared_by=purchaser_a, status="submitted")
     client.force_login(purchaser_a.user)
-    assert "Awaiting your decision" not in client.get(reverse("portal:home")).content.decode()
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "your decision" not in home and "Review and decide" not in home
+    assert "Nothing waits for you right now." in home
 
 
 def test_customer_approves_and_the_manager_is_mailed(
@@ -155,9 +157,17 @@ def test_customer_approves_and_the_manager_is_mailed(
         customer_a,
         "Worth it",
     )
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [rm.email]
-    assert "Scan it" in mail.outbox[0].subject
+    [to_manager] = [m for m in mail.outbox if m.to == [rm.email]]
+    assert "Scan it" in to_manager.subject
+    # The purchaser who prepared it hears the outcome, who decided, why, and where to see it.
+    [to_requester] = [m for m in mail.outbox if m.to == [purchaser_a.email]]
+    assert len(mail.outbox) == 2
+    assert to_requester.subject == "Your request “Scan it” was approved"
+    assert "Carla Cfo approved your request" in to_requester.body
+    assert "Worth it" in to_requester.body
+    assert f"/portal/requests/{requirement.pk}/" in to_requester.body
+    html = to_requester.alternatives[0][0]
+    assert "Carla Cfo" in html and "Worth it" in html
 
 
 def test_customer_rejects_with_a_reason(
@@ -173,7 +183,9 @@ def test_customer_rejects_with_a_reason(
         )
     requirement.refresh_from_db()
     assert (requirement.status, requirement.decision_reason) == ("rejected", "No budget")
-    assert len(mail.outbox) == 1
+    assert sorted(address for m in mail.outbox for address in m.to) == sorted([rm.email, purchaser_a.email])
+    [to_requester] = [m for m in mail.outbox if m.to == [purchaser_a.email]]
+    assert "rejected your request" in to_requester.body and "Reason given: No budget" in to_requester.body
 
 
 @pytest.mark.parametrize(

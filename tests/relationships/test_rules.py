@@ -83,8 +83,8 @@ def test_staff_never_decide_for_the_business(submitted, rm, it_manager):
             requirement_approve(requirement=submitted, by=user)
 
 
-def test_the_deciding_customer_approves_and_the_manager_hears(
-    submitted, customer_a, rm, django_capture_on_commit_callbacks
+def test_the_deciding_customer_approves_and_the_manager_and_the_requester_hear(
+    submitted, customer_a, purchaser_a, rm, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         requirement_approve(requirement=submitted, by=customer_a.user, reason="Budget is there.")
@@ -93,8 +93,24 @@ def test_the_deciding_customer_approves_and_the_manager_hears(
     assert submitted.status == Requirement.Status.APPROVED
     assert submitted.decided_by == customer_a
     assert submitted.decision_reason == "Budget is there."
+    assert sorted(m.to for m in mail.outbox) == sorted([[rm.email], [purchaser_a.email]])
+    [to_manager] = [m for m in mail.outbox if m.to == [rm.email]]
+    assert "Carla Cfo approved" in to_manager.subject
+    [to_requester] = [m for m in mail.outbox if m.to == [purchaser_a.email]]
+    assert "Budget is there." in to_requester.body
+
+
+def test_a_customer_deciding_their_own_request_is_not_mailed_about_it(
+    unit_a, customer_a, rm, django_capture_on_commit_callbacks
+):
+    own = requirement_submit(
+        requirement=requirement_prepare(unit=unit_a, by=customer_a.user, title="BI", description="."),
+        by=customer_a.user,
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        requirement_approve(requirement=own, by=customer_a.user)
     assert [m.to for m in mail.outbox] == [[rm.email]]
-    assert "Carla Cfo approved" in mail.outbox[0].subject
 
 
 def test_a_rejection_needs_a_reason(submitted, customer_a):

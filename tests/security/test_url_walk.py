@@ -54,6 +54,8 @@ ROW_OF = {
     "services:agreement-detail": "agreement",
     "services:agreement-edit": "agreement",
     "services:subscription-detail": "subscription",
+    "services:subscription-fulfil": "subscription",
+    "services:subscription-refuse": "subscription",
     "imports:template": (IMPORT_KINDS, Words("csv", "xlsx")),
     "imports:export": (IMPORT_KINDS, Words("csv", "xlsx")),
     "imports:preview": IMPORT_KINDS,

@@ -25,10 +25,12 @@ from integrations.services import event_record
 from relationships import jobs, notifications
 from relationships.models import NotificationPreference, OutgoingEmail, Requirement
 from relationships.services import requirement_approve, requirement_submit
+from services.services import subscription_order, subscription_refuse
 from tests.api.conftest import make_rows
 from tests.customers.factories import ContactFactory
 from tests.integrations.factories import WebhookEndpointFactory
 from tests.relationships.factories import RequirementFactory, SurveyCampaignFactory
+from tests.services.factories import ServiceFactory
 
 from .world import fill_free_text, project_models, url_args, url_patterns, webhook_rows
 
@@ -278,6 +280,12 @@ def test_every_email_escapes_stored_payloads(
         draft.refresh_from_db()
         requirement_submit(requirement=draft, by=purchaser_a.user)
         requirement_approve(requirement=draft, by=customer_a.user, reason=LONG)
+        # An order of a poisoned service, refused with a poisoned reason.
+        offered = ServiceFactory()
+        _poison(offered)
+        offered.refresh_from_db()
+        order = subscription_order(unit=unit_a, service=offered, by=purchaser_a.user, notes=LONG)
+        subscription_refuse(subscription=order, by=rm, reason=LONG)
         # A webhook endpoint whose receiver keeps failing is disabled and its owner told,
         # with the receiver's answer.
         settings.BRM_WEBHOOK_MAX_ATTEMPTS = 1

@@ -100,3 +100,27 @@ def test_a_unit_page_cached_for_its_manager_is_read_only_for_another(client, rm,
 
 def test_unknown_unit_is_404_with_the_cache_on(rm_client):
     assert rm_client.get(reverse("customers:unit-detail", args=[987654])).status_code == 404
+
+
+def test_what_waits_and_its_count_show_fresh_after_a_write(
+    rm_client, unit_a, purchaser_a, rm, django_assert_max_num_queries
+):
+    from services.services import subscription_fulfil, subscription_order
+    from tests.services.factories import ServiceFactory
+
+    badge = '<span class="badge rounded-pill text-bg-warning">1</span>'
+    html = rm_client.get("/dashboard/").content.decode()
+    assert "Nothing waits for you" in html
+    # Warm: the count in the navigation and the dashboard come from the cache.
+    with django_assert_max_num_queries(5):
+        assert rm_client.get("/dashboard/").status_code == 200
+
+    order = subscription_order(unit=unit_a, service=ServiceFactory(name="Scanner app"), by=purchaser_a.user)
+
+    html = rm_client.get("/dashboard/").content.decode()
+    assert "Scanner app for Accounts Payable" in html and badge in html
+    # Another page's navigation counts it too, and stops counting once it is decided.
+    assert badge in rm_client.get(reverse("services:order-queue")).content.decode()
+    subscription_fulfil(subscription=order, by=rm)
+    html = rm_client.get("/dashboard/").content.decode()
+    assert "Scanner app for Accounts Payable" not in html and badge not in html

@@ -1,0 +1,33 @@
+"""The count of what waits for the signed-in person, in the navigation of every page."""
+
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from brm import freshness
+
+from .selectors_waiting import WaitingList, waiting_for
+
+
+def waiting_for_request(request) -> WaitingList:
+    """What waits for the person making the request, read once per request: the page and
+    the navigation's count show the same list."""
+    if not hasattr(request, "_waiting_for"):
+        request._waiting_for = waiting_for(user=request.user)
+    return request._waiting_for
+
+
+def waiting_count(request) -> int:
+    """The navigation's count: kept per person and day until the next write (brm/freshness.py),
+    so a page costs no queries for it while nothing changed."""
+    user = request.user
+    if not user.is_authenticated:
+        return 0
+    return freshness.cached(
+        ("waiting-count", user.pk, timezone.localdate().isoformat()),
+        lambda: waiting_for_request(request).count,
+    )
+
+
+def waiting(request) -> dict:
+    # Lazy: read only by a page whose navigation shows it (not by errors, e-mails, the API).
+    return {"waiting_count": SimpleLazyObject(lambda: waiting_count(request))}

@@ -1,0 +1,159 @@
+"""What waits for one person: the "waiting for you" of the staff dashboard and the portal
+home, and the count in the navigation of both. One selector for all three, so the count
+never disagrees with the list.
+
+- Escalations at your level: level 1 those of the units you manage, level 2 every one if
+  you are in IT management, level 3 every one if you are in the IT steering group. An
+  unacknowledged one past its deadline is overdue (at the top of the route it can climb
+  no further, so it stays on the steering group's list, overdue, until someone responds).
+- Decisions you must take: submitted requirements of the units you are the deciding
+  customer of (business customers only; a purchaser never decides).
+- Orders you must act on: orders of the units you manage and of the services you own;
+  IT management acts on every order.
+- Your follow-up actions past their due date.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
+
+from customers import roles
+from customers.models import Contact
+from services.selectors import order_queue_for
+
+from .models import Escalation, FollowUpAction, Requirement
+
+# Each list shows the first few; `totals` counts all of them.
+SHOWN = 8
+
+
+@dataclass
+class WaitingList:
+    escalations: list = field(default_factory=list)  # soonest deadline first, unacknowledged first
+    decisions: list = field(default_factory=list)  # oldest submitted first
+    orders: list = field(default_factory=list)  # oldest first
+    actions: list = field(default_factory=list)  # most overdue first
+    totals: dict = field(default_factory=dict)  # {"escalations": n, ...}: all of them, not only shown
+    overdue: int = 0  # escalations past their deadline and actions past their due date
+    levels: tuple = ()  # the escalation levels that are this person's
+
+    @property
+    def count(self) -> int:
+        return sum(self.totals.values())
+
+    @property
+    def more(self) -> dict:
+        """How many of each kind are not in its list: {"orders": 3, ...}."""
+        return {kind: total - len(getattr(self, kind)) for kind, total in self.totals.items()}
+
+
+def _first_with_total(queryset, *, overdue=None) -> tuple[list, int, int]:
+    """The first SHOWN rows with the count of all of them (and of the overdue ones): a
+    window over the whole result, counted before the LIMIT, so one query per list."""
+    queryset = queryset.annotate(total=Window(Count("pk")))
+    if overdue is not None:
+        queryset = queryset.annotate(
+            overdue_total=Window(Count(Case(When(overdue, then=Value(1)), output_field=IntegerField())))
+        )
+    rows = list(queryset[:SHOWN])
+    total = rows[0].total if rows else 0
+    late = rows[0].overdue_total if rows and overdue is not None else 0
+    return rows, total, late
+
+
+def escalation_levels_of(user) -> tuple:
+    """The levels of the route a staff member answers at (roles.level_members, turned
+    around): 1 for everyone with a portfolio, 2 IT management, 3 the steering group."""
+    levels = [1]
+    if roles.is_it_manager(user):
+        levels.append(2)
+    if roles.is_steering_member(user):
+        levels.append(3)
+    return tuple(levels)
+
+
+def _staff_waiting(*, user, today: datetime.date, now: datetime.datetime) -> WaitingList:
+    # 1 the groups (roles, once per request), 2 escalations, 3 orders, 4 overdue actions.
+    levels = escalation_levels_of(user)
+    at_my_level = Q(level=1, unit__relationship_manager=user)
+    for level in levels[1:]:
+        at_my_level |= Q(level=level)
+    past_deadline = Q(status=Escalation.Status.OPEN, respond_by__lt=now)
+    escalations, escalation_total, late_escalations = _first_with_total(
+        Escalation.objects.open()
+        .filter(at_my_level)
+        .select_related("unit", "service")
+        .annotate(responded=Case(When(status=Escalation.Status.OPEN, then=Value(0)), default=Value(1)))
+        .order_by("responded", "respond_by", "pk"),
+        overdue=past_deadline,
+    )
+    for escalation in escalations:
+        escalation.is_overdue = escalation.status == Escalation.Status.OPEN and escalation.respond_by < now
+
+    orders, order_total, _ = _first_with_total(order_queue_for(user=user))
+
+    actions, action_total, _ = _first_with_total(
+        FollowUpAction.objects.overdue(today)
+        .filter(owner=user)
+        .select_related("unit")
+        .order_by("due_on", "pk")
+    )
+    return WaitingList(
+        escalations=escalations,
+        orders=orders,
+        actions=actions,
+        totals={"escalations": escalation_total, "orders": order_total, "actions": action_total},
+        overdue=late_escalations + action_total,
+        levels=levels,
+    )
+
+
+def _decided_by(customer_contacts) -> Q:
+    """Requirements of the units these customer contacts decide for: at or below a
+    contact's unit, with no other active customer nearer to the requirement's unit (the
+    rule of customers.selectors.deciding_customer_for, as a filter)."""
+    condition = Q(pk__in=[])
+    for contact in customer_contacts:
+        nearer_customer = (
+            Contact.objects.filter(role=Contact.Role.CUSTOMER, is_active=True)
+            .annotate(path_length=Length("unit__path"))
+            .filter(path_length__gt=len(contact.unit.path))
+            .annotate(prefix=Substr(OuterRef("unit__path"), 1, Length("unit__path")))
+            .filter(prefix=F("unit__path"))
+        )
+        condition |= Q(unit__path__startswith=contact.unit.path) & ~Exists(nearer_customer)
+    return condition
+
+
+def _business_waiting(*, user) -> WaitingList:
+    # 1 the person's customer contacts; 2 the requests they must decide (customers only).
+    customers = list(
+        Contact.objects.filter(user=user, is_active=True, role=Contact.Role.CUSTOMER).select_related("unit")
+    )
+    if not customers:
+        return WaitingList(totals={"decisions": 0})
+    decisions, total, _ = _first_with_total(
+        Requirement.objects.filter(status=Requirement.Status.SUBMITTED)
+        .filter(_decided_by(customers))
+        .select_related("unit", "service", "prepared_by")
+        .order_by("submitted_at", "pk")
+    )
+    return WaitingList(decisions=decisions, totals={"decisions": total})
+
+
+def waiting_for(
+    *, user, today: datetime.date | None = None, now: datetime.datetime | None = None
+) -> WaitingList:
+    """Everything that waits for `user`, in a fixed number of queries whatever the number of
+    rows: four for staff (their groups, escalations, orders, overdue actions), one or two
+    for a business contact (their customer contacts, the requests awaiting their decision)."""
+    if not user.is_authenticated:
+        return WaitingList()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    if user.is_staff:
+        return _staff_waiting(user=user, today=today, now=now)
+    return _business_waiting(user=user)
