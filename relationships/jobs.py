@@ -134,7 +134,7 @@ def _survey_campaign_open(*, now: datetime.datetime) -> SurveyCampaign | None:
         return None
     local = timezone.localtime(now)
     campaign = SurveyCampaign.objects.create(
-        name=f"Satisfaction survey {local:%B %Y} ({local:%d %b %H:%M})",
+        name=f"Satisfaction survey, {local.day} {local:%B %Y}",
         status=SurveyCampaign.Status.SENDING,
         opens_at=now,
         closes_at=now + datetime.timedelta(days=settings.BRM_SURVEY_CAMPAIGN_DAYS),

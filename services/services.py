@@ -88,8 +88,11 @@ def subscription_order(
         ordered_by = contacts[0]
     if service.lifecycle != Service.Lifecycle.LIVE:
         raise DomainError(f"{service.name} is not a live service and cannot be ordered.", field="service")
-    if agreement is not None and agreement.unit_id != unit.pk:
-        raise DomainError("The agreement belongs to another unit.", field="agreement")
+    # An agreement covers its unit and the units below it (services.selectors.covering_agreement).
+    if agreement is not None and agreement.unit_id not in (*unit.ancestor_ids, unit.pk):
+        raise DomainError(
+            "The agreement belongs to a unit that is not this one or above it.", field="agreement"
+        )
     if Subscription.objects.current().filter(unit=unit, service=service).exists():
         raise DomainError(f"{unit.name} already uses or has ordered {service.name}.", field="service")
     if quantity < 1:

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from customers.models import BusinessUnit, Contact
 from customers.selectors import deciding_customer_for
 from relationships.models import Escalation, Requirement
-from services.models import Measurement
+from services.models import Measurement, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,8 @@ def test_the_demo_covers_what_the_portal_shows():
     # the purchaser's department is decided for by the CFO of its division
     assert deciding_customer_for(unit=BusinessUnit.objects.get(code="fin-ap")).user.username == "carla"
     assert BusinessUnit.objects.holding_budget_without_customer().filter(code="sales").exists()
+    # an order waits in a queue, so IT's side of ordering has something to show at once
+    assert Subscription.objects.waiting().filter(unit__code="ops-log").exists()
 
 
 def readme_demo_logins() -> list[str]:

@@ -167,3 +167,25 @@ def test_a_subscription_in_use_is_not_an_order(unit_a, rm):
     in_use = SubscriptionFactory(unit=unit_a)
     with pytest.raises(DomainError, match="no longer waiting"):
         subscription_fulfil(subscription=in_use, by=rm)
+
+
+def test_an_order_may_name_the_agreement_of_a_unit_above_but_not_of_another_branch(
+    unit_a, division, unit_b, purchaser_a, service
+):
+    """A division's agreement covers its departments (services.selectors.covering_agreement),
+    so a department orders under it; another branch's agreement is refused at its field."""
+    from tests.services.factories import AgreementFactory
+
+    under_division = subscription_order(
+        unit=unit_a, service=service, by=purchaser_a.user, agreement=AgreementFactory(unit=division)
+    )
+    assert under_division.agreement.unit == division
+
+    with pytest.raises(DomainError) as refused:
+        subscription_order(
+            unit=unit_a,
+            service=ServiceFactory(code="other"),
+            by=purchaser_a.user,
+            agreement=AgreementFactory(unit=unit_b),
+        )
+    assert refused.value.field == "agreement"

@@ -353,6 +353,18 @@ class Command(BaseCommand):
                         quantity=self.random.randint(5, 120),
                     )
                 subscriptions[(unit_code, service_code)] = subscription
+        # An order waiting for IT: Marco asked for dashboards for Logistics, so Omar's queue
+        # (and IT management's) has work the first time they sign in.
+        Subscription.objects.get_or_create(
+            unit=self.units["ops-log"],
+            service=self.services["bi"],
+            defaults={
+                "status": Subscription.Status.REQUESTED,
+                "ordered_by": self.contacts["marco"],
+                "quantity": 4,
+                "notes": "Delivery times per carrier, for the weekly logistics meeting.",
+            },
+        )
         return subscriptions
 
     def _measurements(self):
