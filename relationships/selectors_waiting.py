@@ -45,6 +45,11 @@ class WaitingList:
         return sum(self.totals.values())
 
     @property
+    def level_labels(self) -> list[str]:
+        """Labels of the levels, such as "L1: your portfolio" (level 1 is a portfolio's) and "L2"."""
+        return [f"L{level}: your portfolio" if level == 1 else f"L{level}" for level in self.levels]
+
+    @property
     def more(self) -> dict:
         """How many of each kind are not in its list: {"orders": 3, ...}."""
         return {kind: total - len(getattr(self, kind)) for kind, total in self.totals.items()}

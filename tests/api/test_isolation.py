@@ -329,6 +329,7 @@ ENDPOINTS = [
                 "escalate",
                 dict(A_EDITORS_200, customer_a=200, purchaser_a=200, contact_b=404),
                 setup=_escalation(),
+                payload=lambda w: {"note": "No answer for a week."},
             ),
             Action("resolve", A_EDITORS_200, setup=_escalation(), payload=lambda w: {"resolution": "Fixed."}),
             Action(

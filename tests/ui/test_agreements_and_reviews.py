@@ -219,8 +219,9 @@ def test_the_agenda_does_not_grow_with_the_scope(
     # session, user, agreement with unit and signer, portfolio check (the unit's manager is the
     # user: no permission query), units of the scope, agreements in force, covered
     # subscriptions, their measurements, requirements, escalations, actions, survey answers
-    # per unit, the form's staff choices.
-    with django_assert_num_queries(12):
+    # per unit, the form's staff choices; what waits for the viewer (the navigation's count):
+    # their groups, escalations at their levels, orders, overdue actions.
+    with django_assert_num_queries(16):
         response = rm_client.get(reverse("relationships:service-review", args=[sla.pk]))
     assert len(response.context["agenda"]["sections"]) == units
 
@@ -232,15 +233,18 @@ def test_the_agreement_pages_do_not_grow_with_the_scope(
     _scope(division, rm, units=units, each=each)
     client.force_login(rm)
     # session, user, agreement with unit and signer, agreements in force, covered
-    # subscriptions with service and unit, their targets, the reviews, the history panel.
-    with django_assert_num_queries(8):
+    # subscriptions with service and unit, their targets, the reviews, the history panel;
+    # what waits for the viewer (the navigation's count): their groups, escalations at their
+    # levels, orders, overdue actions.
+    with django_assert_num_queries(12):
         staff = client.get(reverse("services:agreement-detail", args=[sla.pk]))
     assert len(staff.context["subscriptions"]) == units * each
     client.force_login(customer_a.user)
     # session, user, the person's contacts (portal_view), their contacts again (visible_to),
     # their units, agreements in force and the agreement (the ones she reads), agreements in
     # force again and covered subscriptions, deciding customer, targets, measurements, review
-    # notes.
-    with django_assert_num_queries(13):
+    # notes; what waits for the person (the navigation's count): their customer contacts, the
+    # requests awaiting their decision.
+    with django_assert_num_queries(15):
         portal = client.get(reverse("portal:agreement-detail", args=[sla.pk]))
     assert len(portal.context["levels"]) == units * each
