@@ -75,6 +75,21 @@ def sign_in(page, live_server):
     return do
 
 
+WIDE = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def both_widths(page, screenshot, name: str, *, fits: bool = True):
+    """Saves the page at 1366 and at 390 px (name-1366.png, name-390.png), checking at each
+    that nothing scrolls sideways (fits=False for Django's own admin), then goes back to 1366."""
+    for label, size in (("1366", WIDE), ("390", PHONE)):
+        page.set_viewport_size(size)
+        if fits:
+            assert_fits_width(page)
+        screenshot(f"{name}-{label}")
+    page.set_viewport_size(WIDE)
+
+
 def assert_fits_width(page, timeout_ms: int = 3000):
     """The page does not scroll sideways at the current viewport width.
 

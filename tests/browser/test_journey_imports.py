@@ -17,21 +17,9 @@ from playwright.sync_api import expect
 
 from brm.importing import importers
 from customers.models import BusinessUnit, Contact
-from tests.browser.conftest import assert_fits_width
+from tests.browser.conftest import both_widths
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE, WIDE = {"width": 390, "height": 900}, {"width": 1366, "height": 900}
-
-
-def both_widths(page, screenshot, name, *, fits=True):
-    """A screenshot at 1366 px and at 390 px (which must not scroll sideways)."""
-    screenshot(f"{name}-1366")
-    page.set_viewport_size(PHONE)
-    if fits:
-        assert_fits_width(page)
-    screenshot(f"{name}-390")
-    page.set_viewport_size(WIDE)
 
 
 def download(page, link_name: str) -> tuple[str, bytes]:

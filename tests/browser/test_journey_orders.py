@@ -10,23 +10,9 @@ from django.core import mail
 
 from customers.models import Contact
 from services.models import Service, Subscription
-from tests.browser.conftest import assert_fits_width
+from tests.browser.conftest import both_widths
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WIDE = {"width": 1366, "height": 900}
-NARROW = {"width": 390, "height": 844}
-
-
-def both_widths(page, screenshot, name):
-    """Screenshots at 1366 and 390 px; at 390 nothing may scroll sideways."""
-    page.set_viewport_size(WIDE)
-    assert_fits_width(page)
-    screenshot(f"{name}-1366")
-    page.set_viewport_size(NARROW)
-    assert_fits_width(page)
-    screenshot(f"{name}-390")
-    page.set_viewport_size(WIDE)
 
 
 def order_from_the_catalogue(page, live_server, service_name, notes):

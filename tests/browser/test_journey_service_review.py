@@ -19,26 +19,14 @@ from playwright.sync_api import expect
 from customers.models import BusinessUnit
 from relationships.models import Escalation, FollowUpAction, Interaction, Requirement
 from services.models import Agreement
-from tests.browser.conftest import assert_fits_width
+from tests.browser.conftest import both_widths
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-NARROW = {"width": 390, "height": 844}
-WIDE = {"width": 1366, "height": 900}
 
 
 def day(date: datetime.date) -> str:
     """A date as the pages write it: 2 Dec 2026."""
     return f"{date.day} {date:%b %Y}"
-
-
-def shoot(page, screenshot, name: str):
-    """The page at 1366 and at 390 px: no sideways scroll at either; both saved to look at."""
-    for label, size in (("1366", WIDE), ("390", NARROW)):
-        page.set_viewport_size(size)
-        assert_fits_width(page)
-        screenshot(f"journey-review-{name}-{label}")
-    page.set_viewport_size(WIDE)
 
 
 def test_hold_a_service_review_from_its_agenda_and_the_business_reads_the_agreement(
@@ -95,7 +83,7 @@ def test_hold_a_service_review_from_its_agenda_and_the_business_reads_the_agreem
     # The minutes start from the same agenda, Accounts Payable's part naming its escalation.
     minutes = page.get_by_label("Agenda and notes").input_value()
     assert minutes.index("Accounts Payable") < minutes.index(ap_escalation.subject)
-    shoot(page, screenshot, "agenda")
+    both_widths(page, screenshot, "journey-review-agenda")
 
     # --- She records the review ------------------------------------------------------------
     page.get_by_role("button", name="Record this review").click()
@@ -107,7 +95,7 @@ def test_hold_a_service_review_from_its_agenda_and_the_business_reads_the_agreem
     expect(page.locator(".brm-stat", has_text="Next review")).to_contain_text(day(next_review))
     expect(page.get_by_role("link", name="Service review: IT services for Finance")).to_be_visible()
     expect(page.get_by_text("No review held yet")).to_have_count(0)
-    shoot(page, screenshot, "staff-agreement")
+    both_widths(page, screenshot, "journey-review-staff-agreement")
 
     sla.refresh_from_db()
     review = Interaction.objects.get(
@@ -134,7 +122,7 @@ def test_hold_a_service_review_from_its_agenda_and_the_business_reads_the_agreem
     covered = page.locator("#h-covered").locator("xpath=ancestor::section")
     expect(covered).to_contain_text("ERP Finance")
     expect(covered).not_to_contain_text("Controlling")  # only his own unit's services
-    shoot(page, screenshot, "portal-agreement-piet")
+    both_widths(page, screenshot, "journey-review-portal-agreement-piet")
 
     # --- Carla's agreement page lists the services of her home -----------------------------
     demo_sign_in("carla")
@@ -158,4 +146,4 @@ def test_hold_a_service_review_from_its_agenda_and_the_business_reads_the_agreem
     assert on_agreement == on_home
     for unit in ("Accounts Payable", "Controlling", "Treasury"):
         expect(page.get_by_role("heading", name=unit, level=3)).to_be_visible()
-    shoot(page, screenshot, "portal-agreement-carla")
+    both_widths(page, screenshot, "journey-review-portal-agreement-carla")

@@ -9,22 +9,9 @@ from django.core import mail
 
 from relationships import jobs
 from relationships.models import Escalation
-from tests.browser.conftest import assert_fits_width
+from tests.browser.conftest import both_widths
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WIDE = {"width": 1366, "height": 900}
-NARROW = {"width": 390, "height": 844}
-
-
-def both_widths(page, screenshot, name):
-    page.set_viewport_size(WIDE)
-    assert_fits_width(page)
-    screenshot(f"{name}-1366")
-    page.set_viewport_size(NARROW)
-    assert_fits_width(page)
-    screenshot(f"{name}-390")
-    page.set_viewport_size(WIDE)
 
 
 def waiting_escalations(page):
