@@ -1,22 +1,13 @@
-"""Shared actors of the tests: a small organisation and the people around it.
-
-Acme (company, rm)
-├── Finance (division, rm)          customer: Carla Cfo (login)  → decides for Finance and below
-│   └── Accounts Payable (dept, rm) purchaser: Piet Purchaser (login), no customer of its own
-└── Sales Operations (dept, other_rm) customer: Bea Buyer (login)
-"""
+"""What every test runs with; the actors themselves are in tests/actors.py."""
 
 import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 
 from brm.celery import app as celery_app
-from customers import roles
-from customers.models import Contact
-from tests.customers.factories import BusinessUnitFactory, ContactFactory, StaffFactory, UserFactory
 
 # Real Celery workers on the test broker, for any test folder that needs one.
-pytest_plugins = ["tests.celery_workers"]
+pytest_plugins = ["tests.actors", "tests.celery_workers"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -52,100 +43,6 @@ def _client_login_passes_a_request(monkeypatch):
         return original(self, **credentials)
 
     monkeypatch.setattr(Client, "login", login)
-
-
-@pytest.fixture
-def rm(db):
-    return StaffFactory(
-        username="rm", first_name="Rita", last_name="Manager", groups=[roles.RELATIONSHIP_MANAGERS]
-    )
-
-
-@pytest.fixture
-def other_rm(db):
-    return StaffFactory(
-        username="other_rm", first_name="Otto", last_name="Other", groups=[roles.RELATIONSHIP_MANAGERS]
-    )
-
-
-@pytest.fixture
-def it_manager(db):
-    return StaffFactory(
-        username="it_manager", first_name="Ivo", last_name="Itman", groups=[roles.IT_MANAGEMENT]
-    )
-
-
-@pytest.fixture
-def steering_member(db):
-    return StaffFactory(
-        username="steering", first_name="Stella", last_name="Steer", groups=[roles.STEERING_GROUP]
-    )
-
-
-@pytest.fixture
-def company(rm):
-    return BusinessUnitFactory(name="Acme", code="acme", kind="company", relationship_manager=rm)
-
-
-@pytest.fixture
-def division(company, rm):
-    return BusinessUnitFactory(
-        name="Finance", code="fin", kind="division", parent=company, relationship_manager=rm, has_budget=True
-    )
-
-
-@pytest.fixture
-def unit_a(division, rm):
-    return BusinessUnitFactory(
-        name="Accounts Payable", code="fin-ap", parent=division, relationship_manager=rm
-    )
-
-
-@pytest.fixture
-def unit_b(company, other_rm):
-    return BusinessUnitFactory(
-        name="Sales Operations", code="sales-ops", parent=company, relationship_manager=other_rm
-    )
-
-
-@pytest.fixture
-def customer_a(division):
-    """The deciding customer of Finance, and so of Accounts Payable."""
-    user = UserFactory(username="carla", first_name="Carla", last_name="Cfo")
-    return ContactFactory(
-        unit=division,
-        user=user,
-        first_name="Carla",
-        last_name="Cfo",
-        email="carla@acme.example",
-        role=Contact.Role.CUSTOMER,
-    )
-
-
-@pytest.fixture
-def purchaser_a(unit_a):
-    user = UserFactory(username="piet", first_name="Piet", last_name="Purchaser")
-    return ContactFactory(
-        unit=unit_a,
-        user=user,
-        first_name="Piet",
-        last_name="Purchaser",
-        email="piet@acme.example",
-        role=Contact.Role.PURCHASER,
-    )
-
-
-@pytest.fixture
-def contact_b(unit_b):
-    user = UserFactory(username="bea", first_name="Bea", last_name="Buyer")
-    return ContactFactory(
-        unit=unit_b,
-        user=user,
-        first_name="Bea",
-        last_name="Buyer",
-        email="bea@acme.example",
-        role=Contact.Role.CUSTOMER,
-    )
 
 
 @pytest.fixture

@@ -9,14 +9,6 @@ from tests.customers.factories import ContactFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, it_manager):
-    it_manager.is_superuser = True
-    it_manager.save()
-    client.force_login(it_manager)
-    return client
-
-
 @pytest.mark.parametrize(
     "model",
     [

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from relationships.models import EscalationEvent, Requirement, SurveyInvitation
 from tests.customers.factories import BusinessObjectiveFactory, BusinessUnitFactory, ContactFactory
@@ -116,23 +115,3 @@ def world(unit_a, unit_b, customer_a, purchaser_a, contact_b, rm, other_rm, it_m
         "a": make_rows(unit_a, contact=purchaser_a, campaign=campaign),
         "b": make_rows(unit_b, contact=contact_b, campaign=campaign),
     }
-
-
-@pytest.fixture
-def client_for(rm, other_rm, it_manager, customer_a, purchaser_a, contact_b):
-    users = {
-        "rm": rm,
-        "other_rm": other_rm,
-        "it_manager": it_manager,
-        "customer_a": customer_a.user,
-        "purchaser_a": purchaser_a.user,
-        "contact_b": contact_b.user,
-    }
-
-    def make(actor: str) -> APIClient:
-        client = APIClient()
-        if actor != "anonymous":
-            client.force_authenticate(users[actor])
-        return client
-
-    return make

@@ -3,10 +3,9 @@
 import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from customers.models import BusinessUnit, Contact
+from tests.actors import token_client
 from tests.customers.factories import ContactFactory
 from tests.relationships.factories import EscalationFactory, InteractionFactory, RequirementFactory
 from tests.services.factories import ServiceFactory
@@ -27,8 +26,8 @@ def post_file(client, kind, content, *, name="file.csv", **options):
     )
 
 
-def test_dry_run_reports_each_line_and_writes_nothing(client_for, unit_a):
-    response = post_file(client_for("rm"), "contacts", MIXED, dry_run=True)
+def test_dry_run_reports_each_line_and_writes_nothing(api_as, unit_a, unit_b):
+    response = post_file(api_as("rm"), "contacts", MIXED, dry_run=True)
     assert response.status_code == 200
     body = response.json()
     assert body["dry_run"] and not body["committed"] and not body["is_valid"]
@@ -43,8 +42,8 @@ def test_dry_run_reports_each_line_and_writes_nothing(client_for, unit_a):
     assert not Contact.objects.filter(email="anna@acme.example").exists()
 
 
-def test_a_file_with_errors_imports_nothing_unless_valid_only(client_for, unit_a, unit_b):
-    client = client_for("rm")
+def test_a_file_with_errors_imports_nothing_unless_valid_only(api_as, unit_a, unit_b):
+    client = api_as("rm")
     refused = post_file(client, "contacts", MIXED)
     assert refused.status_code == 400
     assert refused.json()["detail"].startswith("Nothing imported: 1 line with errors.")
@@ -57,8 +56,8 @@ def test_a_file_with_errors_imports_nothing_unless_valid_only(client_for, unit_a
     assert not Contact.objects.filter(email="n@acme.example").exists()
 
 
-def test_import_then_the_same_file_again_changes_nothing(client_for, unit_a, purchaser_a):
-    client = client_for("rm")
+def test_import_then_the_same_file_again_changes_nothing(api_as, unit_a, purchaser_a):
+    client = api_as("rm")
     assert post_file(client, "contacts", GOOD).json()["counts"]["create"] == 1
     again = post_file(client, "contacts", GOOD).json()
     assert again["counts"] == {"create": 0, "update": 0, "unchanged": 1, "error": 0}
@@ -67,10 +66,10 @@ def test_import_then_the_same_file_again_changes_nothing(client_for, unit_a, pur
     assert Contact.objects.get(email="anna@acme.example").job_title == "Lead buyer"
 
 
-def test_excel_files_work_too(client_for, unit_a):
+def test_excel_files_work_too(api_as, unit_a):
     book = tablib.Dataset(headers=["unit", "first_name", "last_name", "email"])
     book.append(["fin-ap", "Xl", "Sheet", "xl@acme.example"])
-    response = post_file(client_for("rm"), "contacts", book.export("xlsx"), name="people.xlsx")
+    response = post_file(api_as("rm"), "contacts", book.export("xlsx"), name="people.xlsx")
     assert response.status_code == 200 and Contact.objects.filter(email="xl@acme.example").exists()
 
 
@@ -86,9 +85,9 @@ def test_excel_files_work_too(client_for, unit_a):
         ("rm", "planets", 404),
     ],
 )
-def test_who_may_import_what(client_for, unit_a, customer_a, purchaser_a, actor, kind, expected):
+def test_who_may_import_what(api_as, unit_a, customer_a, purchaser_a, actor, kind, expected):
     content = "code,name\nhr,Human Resources\n" if kind == "units" else GOOD
-    response = post_file(client_for(actor), kind, content, dry_run=True)
+    response = post_file(api_as(actor), kind, content, dry_run=True)
     assert response.status_code == expected, response.json()
     assert BusinessUnit.objects.filter(code="hr").count() == 0
 
@@ -106,14 +105,14 @@ def test_who_may_import_what(client_for, unit_a, customer_a, purchaser_a, actor,
         (HEADER.encode(), "c.csv", "no lines to import"),
     ],
 )
-def test_unreadable_files_are_a_400_naming_the_file(client_for, unit_a, content, name, message):
-    response = post_file(client_for("rm"), "contacts", content, name=name)
+def test_unreadable_files_are_a_400_naming_the_file(api_as, unit_a, content, name, message):
+    response = post_file(api_as("rm"), "contacts", content, name=name)
     assert response.status_code == 400
     assert message in response.json()["detail"] and response.json()["file"] == [response.json()["detail"]]
 
 
-def test_missing_or_empty_files_and_json_bodies_are_refused(client_for, unit_a, settings):
-    client = client_for("rm")
+def test_missing_or_empty_files_and_json_bodies_are_refused(api_as, unit_a, settings):
+    client = api_as("rm")
     assert "file" in client.post("/api/v1/imports/contacts/", {}, format="multipart").json()
     assert post_file(client, "contacts", b"").status_code == 400
     assert client.post("/api/v1/imports/contacts/", {"file": "x"}, format="json").status_code == 415
@@ -125,17 +124,11 @@ def test_missing_or_empty_files_and_json_bodies_are_refused(client_for, unit_a, 
 # --- search -------------------------------------------------------------------------------
 
 
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-def test_search_finds_best_first_across_kinds(client_for, unit_a, unit_b):
+def test_search_finds_best_first_across_kinds(api_as, unit_a, unit_b):
     ServiceFactory(name="Invoice scanning")
     RequirementFactory(unit=unit_a, title="Faster approval", description="Invoice approval takes weeks.")
     EscalationFactory(unit=unit_b, subject="Invoice portal down")
-    response = client_for("rm").get("/api/v1/search/", {"q": "invoice"})
+    response = api_as("rm").get("/api/v1/search/", {"q": "invoice"})
     assert response.status_code == 200
     body = response.json()
     assert body["query"] == "invoice" and body["count"] == 3
@@ -146,7 +139,7 @@ def test_search_finds_best_first_across_kinds(client_for, unit_a, unit_b):
     requirement = body["results"][-1]
     assert requirement["kind"] == "requirement"
     assert requirement["url"].endswith(f"/api/v1/requirements/{requirement['id']}/")
-    only = client_for("rm").get("/api/v1/search/", {"q": "invoice", "kind": "service"}).json()
+    only = api_as("rm").get("/api/v1/search/", {"q": "invoice", "kind": "service"}).json()
     assert [hit["kind"] for hit in only["results"]] == ["service"]
 
 
@@ -168,13 +161,13 @@ def test_a_business_contacts_token_finds_nothing_of_another_unit(unit_a, unit_b,
     ("params", "field"),
     [({}, "q"), ({"q": "a"}, "q"), ({"q": " a "}, "q"), ({"q": "ab", "kind": "planet"}, "kind")],
 )
-def test_search_refuses_what_it_cannot_search(client_for, params, field):
-    response = client_for("rm").get("/api/v1/search/", params)
+def test_search_refuses_what_it_cannot_search(api_as, params, field):
+    response = api_as("rm").get("/api/v1/search/", params)
     assert response.status_code == 400 and field in response.json()
 
 
-def test_search_needs_a_sign_in(client_for):
-    assert client_for("anonymous").get("/api/v1/search/", {"q": "acme"}).status_code == 401
+def test_search_needs_a_sign_in(api_as):
+    assert api_as("anonymous").get("/api/v1/search/", {"q": "acme"}).status_code == 401
 
 
 def test_search_takes_the_same_queries_however_many_rows(unit_a, contact_b, django_assert_num_queries):

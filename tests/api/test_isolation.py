@@ -424,7 +424,7 @@ def everything(world, rm, other_rm, it_manager, customer_a, purchaser_a, contact
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
-def test_isolation_matrix(endpoint, everything, client_for):
+def test_isolation_matrix(endpoint, everything, api_as):
     w = everything
     base = f"/api/v1/{endpoint.name}/"
     own_row, other_row = w["a"][endpoint.key], w["b"][endpoint.key]
@@ -435,7 +435,7 @@ def test_isolation_matrix(endpoint, everything, client_for):
     failures = []
 
     for actor in ACTORS:
-        client = client_for(actor)
+        client = api_as(actor)
         user = getattr(client.handler, "_force_user", None)
         forbidden_units, forbidden_strings = set(), set()
         if user is not None and not user.is_staff:

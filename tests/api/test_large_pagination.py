@@ -40,8 +40,8 @@ def _ids(client, **params):
     return response.json()
 
 
-def test_pages_from_either_end_hold_the_rows_of_the_plain_order(client_for, interactions):
-    client = client_for("rm")
+def test_pages_from_either_end_hold_the_rows_of_the_plain_order(api_as, interactions):
+    client = api_as("rm")
     expected = list(Interaction.objects.order_by("-occurred_at", "id").values_list("pk", flat=True))
     seen = []
     for page in range(1, 6):  # pages 4 and 5 lie in the second half: read from the end
@@ -52,14 +52,14 @@ def test_pages_from_either_end_hold_the_rows_of_the_plain_order(client_for, inte
     assert [row["id"] for row in _ids(client, page="last")["results"]] == expected[20:]
 
 
-def test_a_reversed_ordering_is_paged_from_the_end_too(client_for, interactions):
+def test_a_reversed_ordering_is_paged_from_the_end_too(api_as, interactions):
     expected = list(Interaction.objects.order_by("occurred_at", "-id").values_list("pk", flat=True))
-    body = _ids(client_for("rm"), page=4, ordering="occurred_at")
+    body = _ids(api_as("rm"), page=4, ordering="occurred_at")
     assert [row["id"] for row in body["results"]] == expected[15:20]
 
 
-def test_a_deep_page_costs_what_the_first_one_does(client_for, interactions, django_assert_num_queries):
-    client = client_for("rm")
+def test_a_deep_page_costs_what_the_first_one_does(api_as, interactions, django_assert_num_queries):
+    client = api_as("rm")
     # COUNT, the page's ids, its rows, their contacts, their staff.
     with django_assert_num_queries(5):
         _ids(client, page=1)
@@ -67,14 +67,14 @@ def test_a_deep_page_costs_what_the_first_one_does(client_for, interactions, dja
         _ids(client, page=5)
 
 
-def test_a_page_past_the_end_is_a_404(client_for, interactions):
-    assert client_for("rm").get("/api/v1/interactions/", {"page_size": 5, "page": 6}).status_code == 404
+def test_a_page_past_the_end_is_a_404(api_as, interactions):
+    assert api_as("rm").get("/api/v1/interactions/", {"page_size": 5, "page": 6}).status_code == 404
 
 
 def test_a_big_count_is_kept_and_a_small_one_is_not(
-    client_for, interactions, monkeypatch, django_assert_num_queries
+    api_as, interactions, monkeypatch, django_assert_num_queries
 ):
-    client = client_for("rm")
+    client = api_as("rm")
     _ids(client, page=1)
     InteractionFactory(unit=interactions[0].unit)
     assert _ids(client, page=1)["count"] == 24  # small: counted afresh every time

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def order(client_for, purchaser_a, unit_a, rm, django_capture_on_commit_callbacks):
+def order(api_as, purchaser_a, unit_a, rm, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for("purchaser_a").post(
+        response = api_as("purchaser_a").post(
             "/api/v1/subscriptions/", {"unit": unit_a.pk, "service": ServiceFactory(name="Scanner").pk}
         )
     assert response.status_code == 201
@@ -32,9 +32,9 @@ def order(client_for, purchaser_a, unit_a, rm, django_capture_on_commit_callback
     return Subscription.objects.get(pk=body["id"])
 
 
-def test_the_manager_fulfils_an_order(client_for, order, rm, purchaser_a, django_capture_on_commit_callbacks):
+def test_the_manager_fulfils_an_order(api_as, order, rm, purchaser_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for("rm").post(f"/api/v1/subscriptions/{order.pk}/fulfil/", {})
+        response = api_as("rm").post(f"/api/v1/subscriptions/{order.pk}/fulfil/", {})
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "active"
@@ -44,8 +44,8 @@ def test_the_manager_fulfils_an_order(client_for, order, rm, purchaser_a, django
     assert [m.to for m in mail.outbox] == [[purchaser_a.email]]
 
 
-def test_a_refusal_says_why(client_for, order, purchaser_a, django_capture_on_commit_callbacks):
-    client = client_for("it_manager")
+def test_a_refusal_says_why(api_as, order, purchaser_a, django_capture_on_commit_callbacks):
+    client = api_as("it_manager")
     missing = client.post(f"/api/v1/subscriptions/{order.pk}/refuse/", {})
     assert missing.status_code == 400 and "reason" in missing.json()
     blank = client.post(f"/api/v1/subscriptions/{order.pk}/refuse/", {"reason": "   "})
@@ -60,21 +60,21 @@ def test_a_refusal_says_why(client_for, order, purchaser_a, django_capture_on_co
     assert "no longer waiting" in again.json()["detail"]
 
 
-def test_who_may_not_decide_is_told_who_may(client_for, order):
-    colleague = client_for("other_rm").post(f"/api/v1/subscriptions/{order.pk}/fulfil/", {})
+def test_who_may_not_decide_is_told_who_may(api_as, order):
+    colleague = api_as("other_rm").post(f"/api/v1/subscriptions/{order.pk}/fulfil/", {})
     assert colleague.status_code == 403
     assert "Only the relationship manager of Accounts Payable (Rita Manager)" in colleague.json()["detail"]
-    assert client_for("purchaser_a").post(f"/api/v1/subscriptions/{order.pk}/fulfil/", {}).status_code == 403
+    assert api_as("purchaser_a").post(f"/api/v1/subscriptions/{order.pk}/fulfil/", {}).status_code == 403
     assert (
-        client_for("contact_b").post(f"/api/v1/subscriptions/{order.pk}/refuse/", {"reason": "x"}).status_code
+        api_as("contact_b").post(f"/api/v1/subscriptions/{order.pk}/refuse/", {"reason": "x"}).status_code
         == 403
     )
     order.refresh_from_db()
     assert order.status == Subscription.Status.REQUESTED
 
 
-def test_bad_input_is_a_400_with_its_field(client_for, order):
-    client = client_for("rm")
+def test_bad_input_is_a_400_with_its_field(api_as, order):
+    client = api_as("rm")
     yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
     early = client.post(f"/api/v1/subscriptions/{order.pk}/fulfil/", {"on": yesterday})
     assert early.status_code == 400 and "on" in early.json()

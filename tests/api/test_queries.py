@@ -47,9 +47,9 @@ def _costs(client) -> dict[str, tuple[int, int, list[str]]]:
 
 @pytest.mark.parametrize("actor", ["rm", "customer_a"])
 def test_lists_cost_the_same_with_5_and_50_rows(
-    actor, unit_a, unit_b, purchaser_a, contact_b, campaign, client_for
+    actor, unit_a, unit_b, purchaser_a, contact_b, campaign, api_as
 ):
-    client = client_for(actor)
+    client = api_as(actor)
     make_rows(unit_a, contact=purchaser_a, campaign=campaign, n=5)
     make_rows(unit_b, contact=contact_b, campaign=campaign, n=5)
     small = _costs(client)

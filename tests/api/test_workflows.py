@@ -64,8 +64,8 @@ def test_token_for_the_browser_session(rm):
 # --- Requirements: prepared by anyone of the unit, decided by the deciding customer -----
 
 
-def test_requirement_from_preparation_to_delivery(client_for, rm, customer_a, purchaser_a, unit_a):
-    purchaser, customer, manager = client_for("purchaser_a"), client_for("customer_a"), client_for("rm")
+def test_requirement_from_preparation_to_delivery(api_as, rm, customer_a, purchaser_a, unit_a):
+    purchaser, customer, manager = api_as("purchaser_a"), api_as("customer_a"), api_as("rm")
     response = purchaser.post(
         "/api/v1/requirements/",
         {"unit": unit_a.pk, "title": "E-invoicing", "description": "Receive e-invoices.", "priority": "high"},
@@ -96,11 +96,11 @@ def test_requirement_from_preparation_to_delivery(client_for, rm, customer_a, pu
     assert "delivered" in again.json()["detail"]
 
 
-def test_rejection_needs_a_reason(client_for, customer_a, unit_a):
+def test_rejection_needs_a_reason(api_as, customer_a, unit_a):
     requirement = Requirement.objects.create(
         unit=unit_a, title="Fax", description="Bring back fax.", status=Requirement.Status.SUBMITTED
     )
-    customer = client_for("customer_a")
+    customer = api_as("customer_a")
     response = customer.post(f"/api/v1/requirements/{requirement.pk}/reject/", {"reason": "   "})
     assert response.status_code == 400
     assert "reason" in response.json()
@@ -111,8 +111,8 @@ def test_rejection_needs_a_reason(client_for, customer_a, unit_a):
 # --- Escalations: the route and its history ---------------------------------------------
 
 
-def test_escalation_climbs_and_keeps_its_history(client_for, rm, it_manager, customer_a, purchaser_a, unit_a):
-    raised = client_for("customer_a").post(
+def test_escalation_climbs_and_keeps_its_history(api_as, rm, it_manager, customer_a, purchaser_a, unit_a):
+    raised = api_as("customer_a").post(
         "/api/v1/escalations/",
         {
             "unit": unit_a.pk,
@@ -127,24 +127,19 @@ def test_escalation_climbs_and_keeps_its_history(client_for, rm, it_manager, cus
     assert [event["kind"] for event in escalation["events"]] == ["raised"]
     url = f"/api/v1/escalations/{escalation['id']}"
 
-    assert (
-        client_for("rm").post(f"{url}/acknowledge/", {"note": "Looking."}).json()["status"] == "acknowledged"
-    )
-    escalated = client_for("purchaser_a").post(f"{url}/escalate/", {"note": "Too slow."}).json()
+    assert api_as("rm").post(f"{url}/acknowledge/", {"note": "Looking."}).json()["status"] == "acknowledged"
+    escalated = api_as("purchaser_a").post(f"{url}/escalate/", {"note": "Too slow."}).json()
     assert (escalated["level"], escalated["status"]) == (2, "open")
+    assert api_as("rm").post(f"{url}/resolve/", {"resolution": "Fixed."}).status_code == 403  # level 2 now
     assert (
-        client_for("rm").post(f"{url}/resolve/", {"resolution": "Fixed."}).status_code == 403
-    )  # level 2 now
-    assert (
-        client_for("it_manager").post(f"{url}/resolve/", {"resolution": "Fixed."}).json()["status"]
-        == "resolved"
+        api_as("it_manager").post(f"{url}/resolve/", {"resolution": "Fixed."}).json()["status"] == "resolved"
     )
-    comment = client_for("customer_a").post(f"{url}/comment/", {"note": "Thanks."})
+    comment = api_as("customer_a").post(f"{url}/comment/", {"note": "Thanks."})
     assert comment.status_code == 201
     assert comment.json()["actor_contact"]["id"] == customer_a.pk
-    assert client_for("customer_a").post(f"{url}/close/", {}).json()["status"] == "closed"
+    assert api_as("customer_a").post(f"{url}/close/", {}).json()["status"] == "closed"
 
-    events = client_for("customer_a").get(f"{url}/events/").json()
+    events = api_as("customer_a").get(f"{url}/events/").json()
     assert [event["kind"] for event in events] == [
         "raised",
         "acknowledged",
@@ -157,9 +152,9 @@ def test_escalation_climbs_and_keeps_its_history(client_for, rm, it_manager, cus
     assert EscalationEvent.objects.filter(escalation_id=escalation["id"]).count() == 6
 
 
-def test_resolution_cannot_be_empty(client_for, rm, unit_a):
+def test_resolution_cannot_be_empty(api_as, rm, unit_a):
     escalation = EscalationFactory(unit=unit_a)
-    response = client_for("rm").post(f"/api/v1/escalations/{escalation.pk}/resolve/", {"resolution": ""})
+    response = api_as("rm").post(f"/api/v1/escalations/{escalation.pk}/resolve/", {"resolution": ""})
     assert response.status_code == 400
     assert "resolution" in response.json()
 
@@ -167,18 +162,18 @@ def test_resolution_cannot_be_empty(client_for, rm, unit_a):
 # --- Agreements, subscriptions and attainment -------------------------------------------
 
 
-def test_only_the_deciding_customer_signs(client_for, customer_a, purchaser_a, unit_a):
+def test_only_the_deciding_customer_signs(api_as, customer_a, purchaser_a, unit_a):
     agreement = AgreementFactory(unit=unit_a)
-    refused = client_for("purchaser_a").post(f"/api/v1/agreements/{agreement.pk}/sign/")
+    refused = api_as("purchaser_a").post(f"/api/v1/agreements/{agreement.pk}/sign/")
     assert refused.status_code == 403
     assert "Carla Cfo" in refused.json()["detail"]
-    signed = client_for("customer_a").post(f"/api/v1/agreements/{agreement.pk}/sign/").json()
+    signed = api_as("customer_a").post(f"/api/v1/agreements/{agreement.pk}/sign/").json()
     assert signed["status"] == "active"
     assert signed["signed_by"]["id"] == customer_a.pk
     assert Agreement.objects.get(pk=agreement.pk).next_review_on is not None
 
 
-def test_a_units_services_with_their_attainment(client_for, purchaser_a, unit_a, unit_b):
+def test_a_units_services_with_their_attainment(api_as, purchaser_a, unit_a, unit_b):
     subscription = SubscriptionFactory(unit=unit_a)
     this_month = timezone.localdate().replace(day=1)
     MeasurementFactory(subscription=subscription, period_start=this_month, value=Decimal("99.9"))
@@ -186,22 +181,20 @@ def test_a_units_services_with_their_attainment(client_for, purchaser_a, unit_a,
     MeasurementFactory(subscription=subscription, period_start=datetime.date(2020, 1, 1), value=Decimal("1"))
     SubscriptionFactory(unit=unit_b)
 
-    body = client_for("purchaser_a").get("/api/v1/subscriptions/", {"unit": unit_a.pk}).json()
+    body = api_as("purchaser_a").get("/api/v1/subscriptions/", {"unit": unit_a.pk}).json()
     assert body["count"] == 1
     attainment = body["results"][0]["attainment"]
     assert (attainment["measured"], attainment["met"], attainment["percent"]) == (2, 1, 50.0)
 
 
-def test_a_purchaser_orders_a_live_service(client_for, purchaser_a, unit_a):
+def test_a_purchaser_orders_a_live_service(api_as, purchaser_a, unit_a):
     service = ServiceFactory()
-    response = client_for("purchaser_a").post(
+    response = api_as("purchaser_a").post(
         "/api/v1/subscriptions/", {"unit": unit_a.pk, "service": service.pk}
     )
     assert response.status_code == 201
     assert response.json()["ordered_by"]["id"] == purchaser_a.pk
-    again = client_for("purchaser_a").post(
-        "/api/v1/subscriptions/", {"unit": unit_a.pk, "service": service.pk}
-    )
+    again = api_as("purchaser_a").post("/api/v1/subscriptions/", {"unit": unit_a.pk, "service": service.pk})
     assert again.status_code == 400
     assert "service" in again.json()
 
@@ -209,7 +202,7 @@ def test_a_purchaser_orders_a_live_service(client_for, purchaser_a, unit_a):
 # --- Surveys ------------------------------------------------------------------------------
 
 
-def test_campaign_results_per_unit_and_overall(client_for, rm, unit_a, unit_b, purchaser_a, contact_b):
+def test_campaign_results_per_unit_and_overall(api_as, rm, unit_a, unit_b, purchaser_a, contact_b):
     campaign = SurveyCampaignFactory()
     SurveyResponseFactory(
         invitation__campaign=campaign,
@@ -225,7 +218,7 @@ def test_campaign_results_per_unit_and_overall(client_for, rm, unit_a, unit_b, p
     )
     SurveyInvitationFactory(campaign=campaign, contact=ContactFactory(unit=unit_b))  # did not answer
 
-    body = client_for("rm").get(f"/api/v1/survey-campaigns/{campaign.pk}/results/").json()
+    body = api_as("rm").get(f"/api/v1/survey-campaigns/{campaign.pk}/results/").json()
     assert body["overall"] == {
         "invited": 3,
         "responded": 2,
@@ -280,16 +273,16 @@ def test_campaign_results_per_unit_and_overall(client_for, rm, unit_a, unit_b, p
         ),
     ],
 )
-def test_bad_input_is_a_400_naming_the_field(client_for, it_manager, unit_a, path, payload, field):
+def test_bad_input_is_a_400_naming_the_field(api_as, it_manager, unit_a, path, payload, field):
     payload = {"unit": unit_a.pk, "parent": unit_a.pk, **payload}
-    response = client_for("it_manager").post(path, payload)
+    response = api_as("it_manager").post(path, payload)
     assert response.status_code == 400, response.content
     assert field in response.json(), response.json()
 
 
-def test_out_of_range_target_is_refused(client_for, it_manager):
+def test_out_of_range_target_is_refused(api_as, it_manager):
     service = ServiceFactory()
-    response = client_for("it_manager").post(
+    response = api_as("it_manager").post(
         "/api/v1/targets/",
         {
             "service": service.pk,
@@ -304,8 +297,8 @@ def test_out_of_range_target_is_refused(client_for, it_manager):
     assert "target_value" in response.json()
 
 
-def test_an_invisible_unit_reads_as_missing(client_for, contact_b, unit_a):
-    response = client_for("contact_b").post(
+def test_an_invisible_unit_reads_as_missing(api_as, contact_b, unit_a):
+    response = api_as("contact_b").post(
         "/api/v1/requirements/", {"unit": unit_a.pk, "title": "x", "description": "y"}
     )
     assert response.status_code == 400
@@ -313,8 +306,8 @@ def test_an_invisible_unit_reads_as_missing(client_for, contact_b, unit_a):
     assert not Requirement.objects.exists()
 
 
-def test_nothing_half_saved_when_a_follow_up_action_is_wrong(client_for, rm, unit_a, customer_a):
-    response = client_for("rm").post(
+def test_nothing_half_saved_when_a_follow_up_action_is_wrong(api_as, rm, unit_a, customer_a):
+    response = api_as("rm").post(
         "/api/v1/interactions/",
         {
             "unit": unit_a.pk,
@@ -329,8 +322,8 @@ def test_nothing_half_saved_when_a_follow_up_action_is_wrong(client_for, rm, uni
     assert not Interaction.objects.exists()
 
 
-def test_a_contact_logged_for_another_unit_is_refused(client_for, rm, unit_a, contact_b):
-    response = client_for("rm").post(
+def test_a_contact_logged_for_another_unit_is_refused(api_as, rm, unit_a, contact_b):
+    response = api_as("rm").post(
         "/api/v1/interactions/",
         {
             "unit": unit_a.pk,
@@ -348,10 +341,10 @@ def test_a_contact_logged_for_another_unit_is_refused(client_for, rm, unit_a, co
 # --- Lists: filters, search, ordering, pages ---------------------------------------------
 
 
-def test_filters_search_ordering_and_pages(client_for, rm, unit_a, unit_b):
+def test_filters_search_ordering_and_pages(api_as, rm, unit_a, unit_b):
     for n in range(30):
         Requirement.objects.create(unit=unit_a if n % 2 else unit_b, title=f"Wish {n:02}", description="d")
-    client = client_for("rm")
+    client = api_as("rm")
     body = client.get("/api/v1/requirements/", {"unit": unit_a.pk, "ordering": "title"}).json()
     assert body["count"] == 15
     assert [row["title"] for row in body["results"]][:2] == ["Wish 01", "Wish 03"]
@@ -379,16 +372,16 @@ def test_schema_and_swagger_ui_served_locally(client):
     assert "cdn" not in html.lower()
 
 
-def test_health_of_a_unit(client_for, rm, unit_a):
-    body = client_for("rm").get(f"/api/v1/health/{unit_a.pk}/").json()
+def test_health_of_a_unit(api_as, rm, unit_a):
+    body = api_as("rm").get(f"/api/v1/health/{unit_a.pk}/").json()
     assert body["unit"]["id"] == unit_a.pk
     assert 0 <= body["score"] <= 100
     assert body["band"] in ("good", "fair", "poor")
     assert body["reasons"]
 
 
-def test_odd_moments_are_refused_not_crashed(client_for, rm, unit_a):
-    client = client_for("rm")
+def test_odd_moments_are_refused_not_crashed(api_as, rm, unit_a):
+    client = api_as("rm")
     assert (
         client.get("/api/v1/interactions/", {"occurred_after": "0382-09-16T11:14:20+17:42"}).status_code
         == 400
@@ -402,16 +395,16 @@ def test_odd_moments_are_refused_not_crashed(client_for, rm, unit_a):
     assert ok.status_code == 200
 
 
-def test_a_body_that_is_not_an_object_is_refused(client_for, rm, unit_a):
+def test_a_body_that_is_not_an_object_is_refused(api_as, rm, unit_a):
     escalation = EscalationFactory(unit=unit_a, status="resolved")
-    response = client_for("rm").post(
+    response = api_as("rm").post(
         f"/api/v1/escalations/{escalation.pk}/close/", "true", content_type="application/json"
     )
     assert response.status_code == 400
 
 
-def test_only_json_bodies_and_errors_are_objects(client_for, rm, unit_a):
-    client = client_for("rm")
+def test_only_json_bodies_and_errors_are_objects(api_as, rm, unit_a):
+    client = api_as("rm")
     form = client.patch(
         f"/api/v1/units/{unit_a.pk}/", "x=1", content_type="application/x-www-form-urlencoded"
     )

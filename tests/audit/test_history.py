@@ -9,14 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from brm.history import SYSTEM_ACTOR, history_entries, history_records, history_section
 from customers.imports import ContactImporter
 from customers.models import BusinessUnit, Contact
 from relationships.models import Escalation, Requirement
 from relationships.tasks import escalation_ladder_task
+from tests.actors import token_client
 from tests.customers.factories import ContactFactory
 from tests.relationships.factories import EscalationFactory, FollowUpActionFactory, RequirementFactory
 from tests.services.factories import AgreementFactory, ServiceFactory, SubscriptionFactory
@@ -28,12 +27,6 @@ PASSWORD = "demo-pass-123"
 
 def latest(obj):
     return obj.history.order_by("-history_date", "-history_id").first()
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def signed_in(client, user):

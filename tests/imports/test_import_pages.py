@@ -24,12 +24,6 @@ def _uploads_in_tmp(settings, tmp_path):
     settings.VAR_DIR = tmp_path
 
 
-@pytest.fixture
-def rm_client(client, rm):
-    client.force_login(rm)
-    return client
-
-
 def upload(client, content, *, kind="contacts", name="contacts.csv"):
     data = content.encode() if isinstance(content, str) else content
     return client.post(

@@ -8,14 +8,6 @@ from tests.integrations.factories import WebhookEndpointFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, it_manager):
-    it_manager.is_superuser = True
-    it_manager.save()
-    client.force_login(it_manager)
-    return client
-
-
 @pytest.mark.parametrize("model", ["webhookendpoint", "webhookevent", "webhookdelivery"])
 def test_every_admin_list_opens_with_search(admin_client, model):
     WebhookEndpointFactory(name="Service desk")

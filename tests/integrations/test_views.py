@@ -24,13 +24,6 @@ def detail_url(endpoint):
 
 
 @pytest.fixture
-def admin_client(client, it_manager):
-    """IT management has the permission through its group (a data migration gives it)."""
-    client.force_login(it_manager)
-    return client
-
-
-@pytest.fixture
 def stored(db, it_manager):
     return WebhookEndpointFactory(name="Service desk", url="https://desk.example.org/hooks", owner=it_manager)
 
@@ -71,8 +64,8 @@ def test_the_navbar_links_the_page_for_those_allowed_only(client, rm, it_manager
     assert LIST in client.get(reverse("relationships:dashboard")).content.decode()
 
 
-def test_an_endpoint_is_registered_with_a_secret_and_its_creator_as_owner(admin_client, it_manager):
-    response = admin_client.post(
+def test_an_endpoint_is_registered_with_a_secret_and_its_creator_as_owner(it_client, it_manager):
+    response = it_client.post(
         CREATE,
         {
             "name": "Service desk",
@@ -105,18 +98,18 @@ def test_an_endpoint_is_registered_with_a_secret_and_its_creator_as_owner(admin_
         ({"url": "https://" + "x" * 600 + ".example.org"}, "Ensure this value has at most 500 characters"),
     ],
 )
-def test_bad_input_is_explained_and_nothing_saved(admin_client, data, message):
+def test_bad_input_is_explained_and_nothing_saved(it_client, data, message):
     form = {"name": "Service desk", "url": "https://desk.example.org/hooks", "events": ["escalation.raised"]}
-    response = admin_client.post(CREATE, {**form, **data})
+    response = it_client.post(CREATE, {**form, **data})
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_an_endpoint_is_edited(admin_client, stored):
+def test_an_endpoint_is_edited(it_client, stored):
     url = reverse("integrations:endpoint-edit", args=[stored.pk])
-    assert "https://desk.example.org/hooks" in admin_client.get(url).content.decode()
-    response = admin_client.post(
+    assert "https://desk.example.org/hooks" in it_client.get(url).content.decode()
+    response = it_client.post(
         url, {"name": "Desk", "url": "http://desk.internal:8080/brm", "events": ["requirement.decided"]}
     )
     assert response.status_code == 302
@@ -127,7 +120,7 @@ def test_an_endpoint_is_edited(admin_client, stored):
         ["requirement.decided"],
     )
 
-    response = admin_client.post(
+    response = it_client.post(
         url, {"name": "Desk", "url": "gopher://desk", "events": ["requirement.decided"]}
     )
     assert response.status_code == 200
@@ -136,39 +129,39 @@ def test_an_endpoint_is_edited(admin_client, stored):
 
 
 def test_the_buttons_rotate_test_disable_and_re_enable(
-    admin_client, endpoint, receiver, django_capture_on_commit_callbacks
+    it_client, endpoint, receiver, django_capture_on_commit_callbacks
 ):
     old_secret = endpoint.secret
-    response = admin_client.post(action_url(endpoint, "rotate"), follow=True)
+    response = it_client.post(action_url(endpoint, "rotate"), follow=True)
     assert "New signing secret made" in response.content.decode()
     endpoint.refresh_from_db()
     assert endpoint.secret != old_secret
     receiver.secret = endpoint.secret
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(action_url(endpoint, "test"), follow=True)
+        response = it_client.post(action_url(endpoint, "test"), follow=True)
     assert "Test event queued" in response.content.decode()
     assert [r.headers["X-BRM-Event"] for r in receiver.signed()] == ["webhook.test"]
 
-    admin_client.post(action_url(endpoint, "disable"))
+    it_client.post(action_url(endpoint, "disable"))
     endpoint.refresh_from_db()
     assert not endpoint.is_active
-    page = admin_client.get(detail_url(endpoint)).content.decode()
+    page = it_client.get(detail_url(endpoint)).content.decode()
     assert "Re-enable" in page
 
-    response = admin_client.post(action_url(endpoint, "disable"), follow=True)
+    response = it_client.post(action_url(endpoint, "disable"), follow=True)
     assert "disabled already" in response.content.decode()
 
-    admin_client.post(action_url(endpoint, "enable"))
+    it_client.post(action_url(endpoint, "enable"))
     endpoint.refresh_from_db()
     assert endpoint.is_active and endpoint.consecutive_failures == 0
 
 
-def test_an_unknown_action_or_a_get_changes_nothing(admin_client, stored):
-    response = admin_client.post(action_url(stored, "explode"), follow=True)
+def test_an_unknown_action_or_a_get_changes_nothing(it_client, stored):
+    response = it_client.post(action_url(stored, "explode"), follow=True)
     assert "Unknown action." in response.content.decode()
-    assert admin_client.get(action_url(stored, "rotate")).status_code == 405
-    assert admin_client.get(reverse("integrations:endpoint-detail", args=[99999])).status_code == 404
+    assert it_client.get(action_url(stored, "rotate")).status_code == 405
+    assert it_client.get(reverse("integrations:endpoint-detail", args=[99999])).status_code == 404
 
 
 def _deliveries(endpoint, count):
@@ -187,37 +180,37 @@ def _deliveries(endpoint, count):
 
 
 def test_the_delivery_log_shows_each_attempt_and_pages_in_constant_queries(
-    admin_client, stored, django_assert_num_queries
+    it_client, stored, django_assert_num_queries
 ):
     _deliveries(stored, 3)
     # session, user, the user's and their groups' permissions, endpoint with owner, count,
     # one page of deliveries with their events; the navigation's count of what waits for
     # the person: their groups, escalations, orders, overdue actions
     with django_assert_num_queries(11):
-        page = admin_client.get(detail_url(stored)).content.decode()
+        page = it_client.get(detail_url(stored)).content.decode()
     assert "HTTP 500 Internal Server Error" in page
     assert page.count('title="Event id"') == 3
 
     _deliveries(stored, 57)
     with django_assert_num_queries(11):
-        page = admin_client.get(detail_url(stored) + "?page=2").content.decode()
+        page = it_client.get(detail_url(stored) + "?page=2").content.decode()
     assert "26–50 of 60" in page
 
-    response = admin_client.get(detail_url(stored) + "?status=failed")
+    response = it_client.get(detail_url(stored) + "?status=failed")
     assert len(response.context["page"].object_list) == 20
-    assert admin_client.get(detail_url(stored) + "?status=nonsense&page=x").status_code == 200
+    assert it_client.get(detail_url(stored) + "?status=nonsense&page=x").status_code == 200
 
 
-def test_the_endpoint_list_reads_in_constant_queries(admin_client, stored, django_assert_num_queries):
+def test_the_endpoint_list_reads_in_constant_queries(it_client, stored, django_assert_num_queries):
     _deliveries(stored, 4)
     # session, user, the user's and their groups' permissions, the endpoints with their
     # counts and owners; the navigation's count: groups, escalations, orders, overdue actions
     with django_assert_num_queries(9):
-        page = admin_client.get(LIST).content.decode()
+        page = it_client.get(LIST).content.decode()
     assert "Service desk" in page
 
     for _ in range(5):
         _deliveries(WebhookEndpointFactory(), 3)
     with django_assert_num_queries(9):
-        page = admin_client.get(LIST).content.decode()
+        page = it_client.get(LIST).content.decode()
     assert page.count("<tr>") == 7  # the header and six endpoints

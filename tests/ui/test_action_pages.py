@@ -26,12 +26,6 @@ def detail(action):
     return reverse("relationships:action-detail", args=[action.pk])
 
 
-@pytest.fixture
-def rm_client(client, rm):
-    client.force_login(rm)
-    return client
-
-
 @pytest.mark.parametrize(
     ("source", "expected"),
     [

@@ -35,12 +35,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rm_client(client, rm):
-    client.force_login(rm)
-    return client
-
-
-@pytest.fixture
 def sla(division, customer_a):
     """Finance's signed agreement, reviewed every 6 months; nothing is linked to it."""
     return AgreementFactory(

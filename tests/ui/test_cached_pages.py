@@ -19,12 +19,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-@pytest.fixture
-def rm_client(client, rm):
-    client.force_login(rm)
-    return client
-
-
 def test_dashboard_is_served_from_the_cache_until_a_write_commits(
     rm_client, unit_a, django_assert_max_num_queries
 ):

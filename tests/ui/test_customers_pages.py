@@ -18,12 +18,6 @@ def catalogue(db):
     return Catalogue()
 
 
-@pytest.fixture
-def rm_client(client, rm):
-    client.force_login(rm)
-    return client
-
-
 # --- Access -------------------------------------------------------------------------------
 
 

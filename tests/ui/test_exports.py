@@ -28,12 +28,6 @@ LISTS = [
 ]
 
 
-@pytest.fixture
-def rm_client(client, rm):
-    client.force_login(rm)
-    return client
-
-
 @pytest.mark.parametrize("name", LISTS)
 def test_every_staff_list_offers_both_exports(rm_client, unit_a, name):
     html = rm_client.get(reverse(name)).content.decode()

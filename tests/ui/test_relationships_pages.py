@@ -46,12 +46,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def rm_client(client, rm):
-    client.force_login(rm)
-    return client
-
-
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_opens_for_staff_and_not_for_others(client, rm, purchaser_a, name):
     url = reverse(name)

@@ -20,12 +20,6 @@ def catalogue(db):
     return Catalogue()
 
 
-@pytest.fixture
-def rm_client(client, rm):
-    client.force_login(rm)
-    return client
-
-
 def test_the_unit_page_links_to_its_relationship_file(rm_client, unit_a):
     html = rm_client.get(reverse("customers:unit-detail", args=[unit_a.pk])).content.decode()
     assert reverse("customers:unit-print", args=[unit_a.pk]) in html
