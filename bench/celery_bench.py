@@ -179,7 +179,7 @@ def dispatch(*, invitations: int = INVITATIONS, concurrency: int = 2, timeout: i
 
 
 def campaign_emails_sent(campaign_id: int):
-    from relationships.models import OutgoingEmail
+    from notifications.models import OutgoingEmail
 
     prefix = f"survey-invitation:{campaign_id}:"
 

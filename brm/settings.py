@@ -66,21 +66,34 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "axes",
+    "simple_history",
+    "csp",
+    # The domain, bottom up (README "Design in short"): units and contacts, the catalogue and
+    # agreements, the relationship; the outbox and the webhooks know none of them.
     "customers",
     "services",
     "relationships",
+    "notifications",
+    "webhooks",
+    # The composition root: settings, urls, the Celery app, the demo and import commands.
     "brm.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content Security Policy (django-csp), configured below.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit history reads request.user when a row is saved (see "Audit history" below).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that loses the database answers 503 with Retry-After (core/errors.py).
+    "core.errors.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -89,11 +102,7 @@ MIDDLEWARE = [
 # The middleware hands the request to the history records, which read `request.user` when a
 # row is saved: after DRF has authenticated a token, so API changes carry their user too.
 # Changes made outside a request (Celery jobs, management commands) have no user.
-INSTALLED_APPS += ["simple_history"]
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "simple_history.middleware.HistoryRequestMiddleware",
-)
+# (The app and its middleware are in INSTALLED_APPS and MIDDLEWARE above.)
 # --- end audit history ---
 
 ROOT_URLCONF = "brm.urls"
@@ -160,7 +169,7 @@ TIME_ZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
 # One way to write a date for people, everywhere (brm/formats/en_GB/formats.py).
-FORMAT_MODULE_PATH = ["brm.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -215,7 +224,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "brm.api.authentication.CachedTokenAuthentication",
+        "api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -224,9 +233,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "brm.api.schema.BRMAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "brm.api.pagination.StandardPagination",
-    "EXCEPTION_HANDLER": "brm.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.BRMAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StandardPagination",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # JSON bodies only (the token endpoint also takes a form, for curl -d).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -320,8 +329,7 @@ BRM_DIGEST_HOUR = env.int("BRM_DIGEST_HOUR", default=7)
 if not 0 <= BRM_DIGEST_HOUR <= 23:
     raise ImproperlyConfigured(f"BRM_DIGEST_HOUR must be an hour from 0 to 23, not {BRM_DIGEST_HOUR}.")
 
-# --- Outgoing webhooks (integrations/; README "Webhooks") ---
-INSTALLED_APPS += ["integrations"]
+# --- Outgoing webhooks (webhooks/; README "Webhooks") ---
 # Seconds to connect, and again to get the answer, before an attempt counts as failed.
 BRM_WEBHOOK_TIMEOUT_SECONDS = env.float("BRM_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 # Tries per delivery (the first included) before it is given up.
@@ -340,15 +348,6 @@ BRM_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("BRM_WEBHOOK_DISABLE_AFTER_FAILURES
 # policy only on the pages that ask for one (the API docs' Swagger UI stylesheet).
 from csp.constants import NONCE, NONE, SELF  # noqa: E402 - kept with the block that uses it
 
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
-)
-INSTALLED_APPS.append("csp")
-# A view that loses the database answers 503 with Retry-After (brm/errors.py; handler500
-# covers the same outside views).
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "brm.errors.DatabaseUnavailableMiddleware"
-)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -383,8 +382,8 @@ BRM_READ_CACHE = env.bool(
 # proxies set NUM_PROXIES=N so the client address is read from X-Forwarded-For; with 0 the
 # header (which a client can forge) is ignored.
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "brm.throttling.AnonRateThrottle",
-    "brm.throttling.UserRateThrottle",
+    "core.throttling.AnonRateThrottle",
+    "core.throttling.UserRateThrottle",
 ]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env.str("THROTTLE_ANON", default="60/minute"),

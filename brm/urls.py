@@ -10,15 +10,15 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/", include("brm.api_urls")),
-    path("portal/", include("customers.portal.urls")),
-    path("s/", include("customers.portal.survey_urls")),
-    path("units/", include("customers.urls")),
-    path("catalogue/", include("services.urls")),
-    path("imports/", include("brm.import_urls")),
-    path("integrations/webhooks/", include("integrations.urls")),
-    path("", include("relationships.urls")),
+    path("api/", include("api.urls")),
+    path("portal/", include("portal.urls")),
+    path("s/", include("portal.survey_urls")),
+    path("units/", include("staff.customers.urls")),
+    path("catalogue/", include("staff.services.urls")),
+    path("imports/", include("staff.imports.urls")),
+    path("integrations/webhooks/", include("staff.webhooks.urls")),
+    path("", include("staff.relationships.urls")),
 ]
 
 # A lost database connection outside a view is a 503 too; API paths answer in JSON.
-handler500 = "brm.errors.server_error"
+handler500 = "core.errors.server_error"

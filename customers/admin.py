@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from brm.domain import DomainError
+from core.domain import DomainError
 
 from .models import BusinessObjective, BusinessUnit, Contact
 from .services import contact_grant_portal_access, contact_revoke_portal_access

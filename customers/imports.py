@@ -9,8 +9,8 @@ from django.db.models.functions import Lower
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from brm.domain import DomainPermissionError
-from brm.importing import Importer, LineResult, changes_between, numbered
+from core.domain import DomainPermissionError
+from core.importing import Importer, LineResult, changes_between, numbered
 
 from .models import BusinessUnit, Contact
 from .services import address_taken_message, is_same_person
@@ -38,7 +38,18 @@ def _parse_bool(value: str, errors: list[str], column: str) -> bool | None:
     return None
 
 
-class UnitImporter(Importer):
+class PortfolioImporter(Importer):
+    """An import by staff with at least one unit they may change (a relationship manager's
+    portfolio, or every unit for IT management); each line is checked against those units."""
+
+    @classmethod
+    def allowed_for(cls, user) -> bool:
+        return bool(
+            user.is_authenticated and user.is_staff and BusinessUnit.objects.editable_by(user).exists()
+        )
+
+
+class UnitImporter(PortfolioImporter):
     kind = "units"
     title = "Business units"
     description = (
@@ -213,7 +224,7 @@ class UnitImporter(Importer):
                 raise ValidationError("The units of this file form a cycle.")
 
 
-class ContactImporter(Importer):
+class ContactImporter(PortfolioImporter):
     kind = "contacts"
     title = "Contacts"
     description = (

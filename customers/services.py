@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
 
 from .models import BusinessObjective, BusinessUnit, Contact
 from .selectors import unit_is_editable_by
@@ -139,7 +139,7 @@ def contact_grant_portal_access(*, contact: Contact, by):
     PASSWORD_RESET_TIMEOUT. Only staff who may edit the contact's unit grant access.
     Granting again before the contact has chosen a password sends a fresh link."""
     # Imported here: relationships imports this module, so a top-level import would cycle.
-    from relationships.mail import email_enqueue
+    from notifications.mail import email_enqueue
 
     User = get_user_model()
     ensure_can_edit_unit(user=by, unit=contact.unit)

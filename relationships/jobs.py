@@ -27,17 +27,16 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 
 from customers.models import BusinessUnit, Contact
-from integrations.events import EventType, emit
+from notifications.mail import email_enqueue, email_enqueue_many, email_render, email_send_many
+from notifications.models import DigestItem, NotificationKind
 from services.models import Agreement, Service, Subscription
 from services.selectors import subscriptions_covered_by
+from webhooks.events import EventType, emit
 
 from . import notifications, rules, services
-from .mail import email_enqueue, email_enqueue_many, email_render, email_send_many
 from .models import (
-    DigestItem,
     Escalation,
     FollowUpAction,
-    NotificationKind,
     SurveyCampaign,
     SurveyInvitation,
     SurveyResponse,
@@ -364,7 +363,7 @@ def survey_remind(*, now: datetime.datetime) -> int:
 
 
 def _publish_send(email_ids: list[int]) -> None:
-    from .tasks import email_send_batch_task
+    from notifications.tasks import email_send_batch_task
 
     for chunk in _chunks(email_ids, settings.BRM_SURVEY_DISPATCH_CHUNK):
         try:

@@ -57,10 +57,9 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from brm.domain import DomainError
+from core.domain import DomainError
 from customers.models import Contact
-
-from .models import KINDS_NEVER_OFF, NotificationKind, NotificationPreference
+from notifications.models import KINDS_NEVER_OFF, NotificationKind, NotificationPreference
 
 Delivery = NotificationPreference.Delivery
 STAFF = "staff"

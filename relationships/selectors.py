@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, FloatField, Prefetch, Q, Window
 from django.utils import timezone
 
-from brm.history import HistoryEntry, history_entries, history_records
+from core.history import HistoryEntry, history_entries, history_records
 from customers import roles
 from customers.models import BusinessObjective, BusinessUnit, Contact
 from customers.selectors import deciding_customer_for

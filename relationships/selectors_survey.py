@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, Q
 
+from notifications.models import OutgoingEmail
 from services.models import Subscription
 
 from . import rules
-from .models import FollowUpAction, OutgoingEmail, SurveyCampaign, SurveyInvitation, SurveyResponse
+from .models import FollowUpAction, SurveyCampaign, SurveyInvitation, SurveyResponse
 
 
 @dataclass(frozen=True)

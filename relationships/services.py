@@ -7,24 +7,24 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
 from customers import roles
 from customers.models import BusinessUnit, Contact
 from customers.selectors import contacts_of_user_for_unit, deciding_customer_for, unit_is_editable_by
 from customers.services import ensure_can_edit_unit
-from integrations.events import EventType, emit, emit_many
+from notifications.mail import email_enqueue, email_enqueue_many, email_send_later
+from notifications.models import OutgoingEmail
 from services.models import Agreement, Service, Subscription
 from services.services import agreement_reviewed, ensure_deciding_customer
+from webhooks.events import EventType, emit, emit_many
 
 from . import rules
-from .mail import email_enqueue, email_enqueue_many, email_send_later
 from .models import (
     Escalation,
     EscalationEvent,
     FollowUpAction,
     Interaction,
     Opportunity,
-    OutgoingEmail,
     Requirement,
     ServiceRating,
     SurveyCampaign,

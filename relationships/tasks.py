@@ -4,22 +4,6 @@ to run twice (acks late: a task whose worker died is delivered again)."""
 from celery import shared_task
 
 from . import jobs
-from .mail import email_flush_pending, email_send, email_send_many
-
-
-@shared_task(ignore_result=True)
-def email_send_task(email_id: int) -> None:
-    email_send(email_id=email_id)
-
-
-@shared_task(ignore_result=True)
-def email_send_batch_task(email_ids: list[int]) -> int:
-    return email_send_many(email_ids=email_ids)
-
-
-@shared_task(ignore_result=True)
-def email_flush_pending_task() -> int:
-    return email_flush_pending()
 
 
 @shared_task(ignore_result=True)

@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import slugify
 
-from brm.domain import DomainPermissionError
-from brm.importing import Importer, LineResult, changes_between, numbered
-from customers.imports import may_manage_every_unit
+from core.domain import DomainPermissionError
+from core.importing import LineResult, changes_between, numbered
+from customers.imports import PortfolioImporter, may_manage_every_unit
 from customers.models import BusinessUnit
 
 from .models import (
@@ -49,7 +49,7 @@ def _date(value: str, column: str, errors: list[str]) -> datetime.date | None:
         return None
 
 
-class ServiceImporter(Importer):
+class ServiceImporter(PortfolioImporter):
     """One line per service level target; a service without targets takes one line with
     the target columns empty."""
 
@@ -233,7 +233,7 @@ IMPORTABLE_STATUSES = [
 ]
 
 
-class SubscriptionImporter(Importer):
+class SubscriptionImporter(PortfolioImporter):
     kind = "subscriptions"
     title = "Subscriptions"
     description = (
@@ -353,7 +353,7 @@ class SubscriptionImporter(Importer):
                 existing.save()
 
 
-class MeasurementImporter(Importer):
+class MeasurementImporter(PortfolioImporter):
     """Monthly levels: one line per unit, service, target and month (YYYY-MM)."""
 
     kind = "measurements"

@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
 from customers import roles
 from customers.models import BusinessUnit, Contact
 from customers.selectors import contacts_of_user_for_unit, deciding_customer_for, unit_is_editable_by
@@ -114,7 +114,7 @@ def order_deciders(*, subscription: Subscription) -> list:
 
 def _order_waiting_notify(*, subscription: Subscription, by) -> None:
     # Imported here: relationships imports this module, so a top-level import would cycle.
-    from relationships.mail import email_enqueue
+    from notifications.mail import email_enqueue
 
     deciders = [person for person in order_deciders(subscription=subscription) if person.pk != by.pk]
     orderer = subscription.ordered_by
@@ -165,7 +165,7 @@ def _lock_waiting_order(*, subscription: Subscription, by, verb: str) -> Subscri
 
 
 def _order_decided_notify(*, subscription: Subscription) -> None:
-    from relationships.mail import email_enqueue
+    from notifications.mail import email_enqueue
 
     orderer = subscription.ordered_by
     if orderer is None or not orderer.email:

@@ -51,4 +51,4 @@ def read_cache_on(settings, monkeypatch):
     needs transaction=True: the data generation moves when a write commits."""
     settings.BRM_READ_CACHE = True
     # Page fragments are also keyed by the minute: a test must not straddle two.
-    monkeypatch.setattr("relationships.views.common.current_minute", lambda: 0)
+    monkeypatch.setattr("staff.common.current_minute", lambda: 0)

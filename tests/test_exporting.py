@@ -3,7 +3,7 @@ import io
 
 import openpyxl
 
-from brm.exporting import export_rows
+from core.exporting import export_rows
 
 COLUMNS = [("Name", lambda r: r["name"]), ("When", lambda r: r["when"]), ("Active", lambda r: r["active"])]
 ROWS = [

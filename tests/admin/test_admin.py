@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
         "relationships/requirement",
         "relationships/escalation",
         "relationships/surveyinvitation",
-        "relationships/outgoingemail",
+        "notifications/outgoingemail",
     ],
 )
 def test_every_admin_list_opens_with_search_and_filters(admin_client, unit_a, purchaser_a, model):

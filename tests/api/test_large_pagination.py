@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from brm.api import pagination
+from api import pagination
 from relationships.models import Interaction
 from tests.relationships.factories import InteractionFactory
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.history import SYSTEM_ACTOR, history_entries, history_records, history_section
+from core.history import SYSTEM_ACTOR, history_entries, history_records, history_section
 from customers.imports import ContactImporter
 from customers.models import BusinessUnit, Contact
 from relationships.models import Escalation, Requirement

@@ -127,7 +127,7 @@ def demo(transactional_db):
 @pytest.fixture
 def demo_sign_in(page, live_server, demo):
     """demo_sign_in("rita") signs in with a demo login through the login form."""
-    from customers.management.commands.seed_demo import DEMO_PASSWORD
+    from brm.management.commands.seed_demo import DEMO_PASSWORD
 
     def do(username: str):
         page.context.clear_cookies()

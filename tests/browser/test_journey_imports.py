@@ -15,7 +15,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from brm.importing import importers
+from core.importing import importers
 from customers.models import BusinessUnit, Contact
 from tests.browser.conftest import both_widths
 

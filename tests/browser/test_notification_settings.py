@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from customers import roles
-from relationships.models import NotificationPreference
+from notifications.models import NotificationPreference
 
 from .conftest import assert_fits_width
 

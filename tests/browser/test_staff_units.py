@@ -164,7 +164,7 @@ def test_demo_division_rolls_up_its_departments(page, live_server, sign_in, scre
     up the activity of its departments."""
     from django.core.management import call_command
 
-    from customers.management.commands.seed_demo import DEMO_PASSWORD
+    from brm.management.commands.seed_demo import DEMO_PASSWORD
     from customers.models import BusinessUnit
 
     call_command("seed_demo", quiet=True)

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from brm import freshness
 from customers.models import BusinessUnit, Contact
-from relationships.models import OutgoingEmail
+from notifications.models import OutgoingEmail
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("read_cache_on")]
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from brm.domain import DomainError
+from core.domain import DomainError
 from customers.imports import ContactImporter
 from customers.models import Contact
 from customers.services import contact_save

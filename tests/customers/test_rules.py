@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
 from customers.models import BusinessUnit, Contact
 from customers.selectors import deciding_customer_for
 from customers.services import contact_save, ensure_can_edit_unit, unit_move

@@ -204,7 +204,7 @@ def test_an_expired_upload_must_be_uploaded_again(rm_client, unit_a, settings):
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 @pytest.mark.parametrize("kind", ["units", "contacts", "services", "subscriptions", "measurements"])
 def test_templates_have_the_columns_and_no_example_record(rm_client, kind, file_format):
-    from brm.importing import importers
+    from core.importing import importers
 
     response = rm_client.get(reverse("imports:template", args=[kind, file_format]))
     assert response.status_code == 200

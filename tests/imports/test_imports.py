@@ -4,8 +4,8 @@ import pytest
 import tablib
 from django.core.management import CommandError, call_command
 
-from brm.domain import DomainPermissionError
-from brm.importing import ImportFileError
+from core.domain import DomainPermissionError
+from core.importing import ImportFileError
 from customers.imports import ContactImporter, UnitImporter
 from customers.models import BusinessUnit, Contact
 

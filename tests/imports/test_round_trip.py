@@ -12,7 +12,7 @@ import tablib
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.importing import ImportFileError, importers
+from core.importing import ImportFileError, importers
 from customers.imports import ContactImporter, UnitImporter
 from customers.models import Contact
 from services.imports import MeasurementImporter, ServiceImporter, SubscriptionImporter

@@ -1,8 +1,8 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from integrations.models import SUBSCRIBABLE_EVENTS, WebhookEndpoint
 from tests.customers.factories import StaffFactory
+from webhooks.models import SUBSCRIBABLE_EVENTS, WebhookEndpoint
 
 
 class WebhookEndpointFactory(DjangoModelFactory):

@@ -2,8 +2,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from integrations.models import WebhookDelivery
 from tests.integrations.factories import WebhookEndpointFactory
+from webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from integrations import services
-from integrations.models import EventType, WebhookDelivery, WebhookEvent, iso_utc
-from integrations.tasks import webhook_deliver_task, webhook_requeue_due_task
+from webhooks import services
+from webhooks.models import EventType, WebhookDelivery, WebhookEvent, iso_utc
+from webhooks.tasks import webhook_deliver_task, webhook_requeue_due_task
 
 pytestmark = pytest.mark.django_db
 
@@ -312,7 +312,7 @@ def test_the_data_migration_schedules_the_requeue_and_gives_it_management_the_pe
     from django.contrib.auth.models import Group
     from django_celery_beat.models import PeriodicTask
 
-    migration = importlib.import_module("integrations.migrations.0002_permission_and_schedule")
+    migration = importlib.import_module("webhooks.migrations.0002_permission_and_schedule")
     PeriodicTask.objects.filter(name=migration.SCHEDULE_NAME).delete()
     migration.create(apps, None)
     migration.create(apps, None)  # created once by name

@@ -7,8 +7,6 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.events import emit
-from integrations.models import EventType, WebhookDelivery, WebhookEvent, iso_utc
 from relationships import jobs, services
 from relationships.models import Escalation
 from services.models import Agreement
@@ -19,6 +17,8 @@ from tests.relationships.factories import (
     SurveyInvitationFactory,
 )
 from tests.services.factories import AgreementFactory
+from webhooks.events import emit
+from webhooks.models import EventType, WebhookDelivery, WebhookEvent, iso_utc
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 import requests
 from django.urls import reverse
 
-from integrations import failures, services
-from integrations.models import EventType, WebhookDelivery, WebhookEvent
+from webhooks import failures, services
+from webhooks.models import EventType, WebhookDelivery, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from integrations.models import EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tests.customers.factories import StaffFactory
 from tests.integrations.factories import WebhookEndpointFactory
+from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from integrations.models import WebhookDelivery
-from integrations.tasks import webhook_deliver_task
 from relationships import services
+from webhooks.models import WebhookDelivery
+from webhooks.tasks import webhook_deliver_task
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from relationships.models import OutgoingEmail
+from notifications.models import OutgoingEmail
 from tests.services.factories import ServiceFactory, SubscriptionFactory
 
 # A fixed Monday morning the tests start from (time_machine moves it forward).

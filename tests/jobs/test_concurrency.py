@@ -12,15 +12,9 @@ from django.db import connection
 
 from customers import roles
 from customers.models import Contact
+from notifications.models import OutgoingEmail
 from relationships import jobs, services
-from relationships.models import (
-    Escalation,
-    EscalationEvent,
-    FollowUpAction,
-    OutgoingEmail,
-    SurveyCampaign,
-    SurveyInvitation,
-)
+from relationships.models import Escalation, EscalationEvent, FollowUpAction, SurveyCampaign, SurveyInvitation
 from services.models import Agreement
 from tests.customers.factories import BusinessUnitFactory, ContactFactory
 from tests.relationships.factories import FollowUpActionFactory

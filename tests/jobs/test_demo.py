@@ -14,8 +14,9 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from brm.celery import app
+from notifications.models import OutgoingEmail
 from relationships import jobs
-from relationships.models import FollowUpAction, OutgoingEmail, SurveyCampaign, SurveyInvitation
+from relationships.models import FollowUpAction, SurveyCampaign, SurveyInvitation
 from relationships.selectors_survey import campaign_progress
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from notifications.models import OutgoingEmail
 from relationships import jobs, services
-from relationships.models import Escalation, EscalationEvent, OutgoingEmail
+from relationships.models import Escalation, EscalationEvent
 from tests.relationships.factories import EscalationFactory
 
 from .conftest import START, sent_to

@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 
-from relationships.mail import (
+from notifications.mail import (
     MAX_ATTEMPTS,
     email_enqueue,
     email_enqueue_many,
@@ -14,7 +14,7 @@ from relationships.mail import (
     email_message_id,
     email_send,
 )
-from relationships.models import OutgoingEmail
+from notifications.models import OutgoingEmail
 from tests.relationships.factories import FollowUpActionFactory
 
 pytestmark = pytest.mark.django_db

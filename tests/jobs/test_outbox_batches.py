@@ -10,9 +10,10 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from customers.models import Contact
+from notifications.mail import SEND_BATCH, _PreparedEmail, email_enqueue_many, email_render, email_send_many
+from notifications.models import OutgoingEmail
 from relationships import jobs
-from relationships.mail import SEND_BATCH, _PreparedEmail, email_enqueue_many, email_render, email_send_many
-from relationships.models import OutgoingEmail, SurveyInvitation
+from relationships.models import SurveyInvitation
 from relationships.selectors_survey import invitation_email_key
 from tests.customers.factories import ContactFactory
 

@@ -7,8 +7,9 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
+from notifications.models import OutgoingEmail
 from relationships.jobs import JOBS
-from relationships.models import FollowUpAction, OutgoingEmail, SurveyInvitation
+from relationships.models import FollowUpAction, SurveyInvitation
 from tests.relationships.factories import FollowUpActionFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ import pytest
 from django.core import mail
 
 from customers.models import Contact
+from notifications.models import OutgoingEmail
 from relationships import jobs
-from relationships.models import OutgoingEmail, SurveyCampaign, SurveyInvitation
+from relationships.models import SurveyCampaign, SurveyInvitation
 from relationships.selectors_survey import campaign_progress
 from services.models import Service, Subscription
 from tests.customers.factories import BusinessUnitFactory, ContactFactory

@@ -19,9 +19,10 @@ from django.contrib.auth.models import Group
 
 from customers import roles
 from customers.models import BusinessUnit, Contact
+from notifications.mail import email_message_id
+from notifications.models import OutgoingEmail
 from relationships import jobs
-from relationships.mail import email_message_id
-from relationships.models import OutgoingEmail, SurveyInvitation
+from relationships.models import SurveyInvitation
 from relationships.selectors_survey import campaign_progress, invitation_email_key
 from tests.services.factories import SubscriptionFactory
 
@@ -141,7 +142,8 @@ def test_a_worker_killed_halfway_loses_nothing_and_doubles_nothing(workers, big_
     # scheduling job re-dispatches invitations not yet e-mailed, the flush sends outbox rows
     # left pending. Both are claimed row by row, so overlapping work sends nothing twice.
     workers(concurrency=2)
-    from relationships.tasks import email_flush_pending_task, survey_schedule_task
+    from notifications.tasks import email_flush_pending_task
+    from relationships.tasks import survey_schedule_task
 
     survey_schedule_task.delay()
     progress = at_kill

@@ -5,8 +5,9 @@ import re
 import time
 from pathlib import Path
 
-from relationships.mail import email_message_id
-from relationships.models import Escalation, FollowUpAction, Interaction, OutgoingEmail, Requirement
+from notifications.mail import email_message_id
+from notifications.models import OutgoingEmail
+from relationships.models import Escalation, FollowUpAction, Interaction, Requirement
 
 from .traffic import MARKER_PREFIX, Load, describe
 

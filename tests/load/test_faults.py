@@ -22,7 +22,7 @@ import pytest
 from django.utils import timezone
 
 from brm.views import READINESS_TIMEOUT_SECONDS
-from relationships.models import OutgoingEmail
+from notifications.models import OutgoingEmail
 
 from . import checks
 from .traffic import Load, Outcome, describe

@@ -3,7 +3,7 @@ subscribing a unit, running a job with its after-commit work) and setting a pref
 
 import pytest
 
-from relationships.models import NotificationPreference
+from notifications.models import NotificationPreference
 from tests.jobs.conftest import live_service, run, subscribe  # noqa: F401 - shared fixtures
 
 IMMEDIATE = NotificationPreference.Delivery.IMMEDIATE

@@ -9,8 +9,8 @@ from django.core import mail
 from django.db import connection
 
 from customers import roles
+from notifications.models import DigestItem, NotificationKind, NotificationPreference, OutgoingEmail
 from relationships import jobs
-from relationships.models import DigestItem, NotificationKind, NotificationPreference, OutgoingEmail
 from tests.jobs.conftest import START, sent_to
 from tests.jobs.test_concurrency import twice_at_once
 from tests.relationships.factories import FollowUpActionFactory

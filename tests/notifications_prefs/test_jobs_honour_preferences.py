@@ -9,18 +9,11 @@ from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from brm.domain import DomainError
+from core.domain import DomainError
 from customers.services import contact_grant_portal_access
+from notifications.models import DigestItem, NotificationKind, NotificationPreference, OutgoingEmail
 from relationships import jobs, notifications, services
-from relationships.models import (
-    DigestItem,
-    Escalation,
-    FollowUpAction,
-    NotificationKind,
-    NotificationPreference,
-    OutgoingEmail,
-    Requirement,
-)
+from relationships.models import Escalation, FollowUpAction, Requirement
 from services.models import Agreement
 from services.services import subscription_order, subscription_refuse
 from tests.customers.factories import ContactFactory

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from relationships.models import DigestItem, NotificationKind, NotificationPreference
+from notifications.models import DigestItem, NotificationKind, NotificationPreference
 from tests.relationships.factories import FollowUpActionFactory
 
 from .conftest import DIGEST, IMMEDIATE, OFF
@@ -144,7 +144,7 @@ def test_the_menus_lead_to_the_page(rita, client, purchaser_a):
 
 
 def test_the_page_says_how_much_waits_for_the_digest(rita, rm, unit_a):
-    from relationships.models import OutgoingEmail
+    from notifications.models import OutgoingEmail
 
     email = OutgoingEmail.objects.create(key="k", to=[], subject="s", body_text="t", kind="actions_overdue")
     FollowUpActionFactory(unit=unit_a)

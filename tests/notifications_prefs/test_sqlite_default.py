@@ -14,7 +14,7 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from customers.models import BusinessUnit, Contact
 from django.contrib.auth.models import User
-from relationships.models import NotificationPreference
+from notifications.models import NotificationPreference
 from relationships.notifications import NotificationKind, deliveries_for_many
 unit = BusinessUnit.objects.create(name="Finance", code="fin", kind="division")
 user = User.objects.create_user("carla", "carla@example.org")

@@ -10,10 +10,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from customers.portal.forms import SurveyForm
 from customers.services import contact_grant_portal_access
+from notifications.models import NotificationKind, NotificationPreference, OutgoingEmail
+from portal.forms import SurveyForm
 from relationships import jobs, notifications, rules
-from relationships.models import NotificationKind, NotificationPreference, OutgoingEmail, SurveyInvitation
+from relationships.models import SurveyInvitation
 from relationships.selectors_survey import survey_subscriptions
 from tests.customers.factories import ContactFactory
 from tests.jobs.conftest import START, sent_to

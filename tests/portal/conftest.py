@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from customers import roles
-from customers.portal.selectors import attainment_months
+from portal.selectors import attainment_months
 from services.models import Subscription
 from tests.relationships.factories import (
     EscalationFactory,

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
 from customers.models import Contact
 from customers.services import contact_grant_portal_access, contact_revoke_portal_access
 from tests.customers.factories import ContactFactory, StaffFactory

@@ -2,7 +2,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from relationships.models import OutgoingEmail, Requirement
+from notifications.models import OutgoingEmail
+from relationships.models import Requirement
 from tests.portal.conftest import in_days, subscribe
 from tests.relationships.factories import RequirementFactory
 

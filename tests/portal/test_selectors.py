@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from customers.portal import selectors
+from portal import selectors
 from tests.customers.factories import BusinessUnitFactory, ContactFactory
 from tests.portal.conftest import subscribe
 from tests.services.factories import ServiceLevelTargetFactory

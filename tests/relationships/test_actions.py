@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
 from relationships.models import FollowUpAction
 from relationships.services import (
     action_is_changeable_by,

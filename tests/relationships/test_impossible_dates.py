@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from brm.domain import DomainError
+from core.domain import DomainError
 from relationships import services
 from relationships.models import FollowUpAction, Interaction, Requirement
 from tests.relationships.factories import FollowUpActionFactory, RequirementFactory

@@ -6,14 +6,14 @@ from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
+from notifications.mail import email_enqueue, email_flush_pending
+from notifications.models import OutgoingEmail
 from relationships import rules
-from relationships.mail import email_enqueue, email_flush_pending
 from relationships.models import (
     Escalation,
     EscalationEvent,
     FollowUpAction,
-    OutgoingEmail,
     Requirement,
     SurveyInvitation,
     SurveyResponse,

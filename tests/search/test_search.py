@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from brm.search import search
+from core.search import search
 from tests.customers.factories import ContactFactory
 from tests.relationships.factories import EscalationFactory, InteractionFactory, RequirementFactory
 from tests.services.factories import ServiceFactory

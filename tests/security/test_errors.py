@@ -7,7 +7,7 @@ from django.db.backends.utils import CursorWrapper
 from django.test import Client, RequestFactory
 from rest_framework.authtoken.models import Token
 
-from brm import errors
+from core import errors
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from brm.importing import importers
+from core.importing import importers
 from customers.models import BusinessUnit
-from integrations.views import ACTIONS as WEBHOOK_ACTIONS
+from staff.webhooks.views import ACTIONS as WEBHOOK_ACTIONS
 from tests.api.conftest import make_rows
 from tests.relationships.factories import SurveyCampaignFactory
 

@@ -18,12 +18,11 @@ from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.importing import importers
+from core.importing import importers
 from customers.services import contact_grant_portal_access
-from integrations.models import EventType, WebhookEndpoint
-from integrations.services import event_record
+from notifications.models import NotificationPreference, OutgoingEmail
 from relationships import jobs, notifications
-from relationships.models import NotificationPreference, OutgoingEmail, Requirement
+from relationships.models import Requirement
 from relationships.services import requirement_approve, requirement_submit
 from services.services import subscription_order, subscription_refuse
 from tests.api.conftest import make_rows
@@ -31,6 +30,8 @@ from tests.customers.factories import ContactFactory
 from tests.integrations.factories import WebhookEndpointFactory
 from tests.relationships.factories import RequirementFactory, SurveyCampaignFactory
 from tests.services.factories import ServiceFactory
+from webhooks.models import EventType, WebhookEndpoint
+from webhooks.services import event_record
 
 from .world import fill_free_text, project_models, url_args, url_patterns, webhook_rows
 

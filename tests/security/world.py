@@ -85,8 +85,8 @@ def url_args(keys, rows) -> list[list] | None:
 
 def webhook_rows(*, owner) -> dict:
     """A disabled webhook endpoint with a failed delivery (its last error shown on the page)."""
-    from integrations.models import EventType, WebhookDelivery, WebhookEvent
     from tests.integrations.factories import WebhookEndpointFactory
+    from webhooks.models import EventType, WebhookDelivery, WebhookEvent
 
     endpoint = WebhookEndpointFactory(owner=owner, is_active=False, disabled_reason="5 deliveries failed")
     event = WebhookEvent.objects.create(

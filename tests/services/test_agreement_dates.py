@@ -10,7 +10,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from brm.domain import DomainError
+from core.domain import DomainError
 from services.models import Agreement
 from services.services import agreement_save
 from tests.services.factories import AgreementFactory

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
 from services.models import Subscription
 from services.services import subscription_fulfil, subscription_order, subscription_refuse
 from tests.customers.factories import BusinessUnitFactory

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
 from services.models import Agreement, ServiceLevelTarget, Subscription
 from services.services import agreement_sign, measurement_record, subscription_order
 from tests.services.factories import (

@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.domain import DomainError, DomainPermissionError
+from core.domain import DomainError, DomainPermissionError
 from relationships.models import FollowUpAction, Interaction
 from relationships.services import agreement_review_record
 from services.models import Agreement

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.portal.selectors import attainment_months
+from portal.selectors import attainment_months
 from services.attainment import BAND_COLOURS, Band, attainment_band, attainment_percent
 from services.models import Subscription
 from tests.services.factories import (

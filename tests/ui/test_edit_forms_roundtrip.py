@@ -23,12 +23,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from customers.models import BusinessObjective, BusinessUnit, Contact
-from integrations import services as integration_services
-from integrations.models import WebhookEndpoint
 from relationships.models import FollowUpAction, Interaction, Opportunity, Requirement
 from relationships.notifications import preferences_for
 from services.models import Agreement, Service, ServiceLevelTarget
 from tests.ui.browser_form import error_messages, main_form
+from webhooks import services as integration_services
+from webhooks.models import WebhookEndpoint
 
 User = get_user_model()
 

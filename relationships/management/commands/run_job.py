@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from notifications.mail import email_flush_pending
 from relationships.jobs import JOBS
-from relationships.mail import email_flush_pending
 
 
 def _flush():
@@ -32,8 +32,8 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown job {name!r}. Choose one of: {', '.join(COMMANDS)}.")
         function, _ = COMMANDS[name]
         if inline:
-            from brm.celery import app
+            from celery import current_app
 
-            app.conf.task_always_eager = True
+            current_app.conf.task_always_eager = True
         result = function()
         self.stdout.write(self.style.SUCCESS(f"{name}: {result}"))
