@@ -10,6 +10,7 @@ from brm.api.auth import TokenView
 from brm.api.imports import ImportView
 from brm.api.search import SearchView
 from customers.api import views as customers
+from integrations.api import views as integrations
 from relationships.api import views as relationships
 from services.api import views as services
 
@@ -31,6 +32,7 @@ router.register("survey-invitations", relationships.SurveyInvitationViewSet, bas
 router.register("survey-responses", relationships.SurveyResponseViewSet, basename="survey-response")
 router.register("escalations", relationships.EscalationViewSet, basename="escalation")
 router.register("health", relationships.HealthViewSet, basename="health")
+router.register("webhooks", integrations.WebhookEndpointViewSet, basename="webhook")
 
 
 @csrf_exempt  # no state changes here; a write to a wrong address is a 404, not a CSRF 403

@@ -267,6 +267,9 @@ SPECTACULAR_SETTINGS = {
         "EscalationStatusEnum": "relationships.models.Escalation.Status",
         "EscalationEventKindEnum": "relationships.models.EscalationEvent.Kind",
         "HealthBandEnum": [("good", "Good"), ("fair", "Fair"), ("poor", "Poor")],
+        "WebhookEventTypeEnum": "integrations.models.EventType",
+        "WebhookSubscribableEventEnum": "integrations.models.SUBSCRIBABLE_EVENTS",
+        "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
     },
 }
 
