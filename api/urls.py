@@ -12,6 +12,7 @@ from api.imports import ImportView
 from api.relationships import views as relationships
 from api.search import SearchView
 from api.services import views as services
+from api.webhooks import views as webhooks
 
 router = SimpleRouter()
 router.register("units", customers.BusinessUnitViewSet, basename="unit")
@@ -31,6 +32,7 @@ router.register("survey-invitations", relationships.SurveyInvitationViewSet, bas
 router.register("survey-responses", relationships.SurveyResponseViewSet, basename="survey-response")
 router.register("escalations", relationships.EscalationViewSet, basename="escalation")
 router.register("health", relationships.HealthViewSet, basename="health")
+router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 
 @csrf_exempt  # no state changes here; a write to a wrong address is a 404, not a CSRF 403

@@ -276,6 +276,9 @@ SPECTACULAR_SETTINGS = {
         "EscalationStatusEnum": "relationships.models.Escalation.Status",
         "EscalationEventKindEnum": "relationships.models.EscalationEvent.Kind",
         "HealthBandEnum": [("good", "Good"), ("fair", "Fair"), ("poor", "Poor")],
+        "WebhookEventTypeEnum": "webhooks.models.EventType",
+        "WebhookSubscribableEventEnum": "webhooks.models.SUBSCRIBABLE_EVENTS",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
     },
 }
 

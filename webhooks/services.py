@@ -43,6 +43,8 @@ from webhooks.models import (
 log = logging.getLogger(__name__)
 
 PERMISSION = "integrations.manage_webhooks"
+# What the pages, the API and the services say to anyone else.
+MAY_NOT_MANAGE = "Only administrators of the integrations may manage webhooks."
 USER_AGENT = "BRM-Portal-Webhooks/1"
 # A delivery published by a retry's countdown may arrive a moment before its due time.
 CLAIM_TOLERANCE = datetime.timedelta(seconds=1)
@@ -62,7 +64,7 @@ def may_manage_webhooks(user) -> bool:
 
 def _ensure_may_manage(user) -> None:
     if not may_manage_webhooks(user):
-        raise DomainPermissionError("Only administrators of the integrations may manage webhooks.")
+        raise DomainPermissionError(MAY_NOT_MANAGE)
 
 
 # --- Signing ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def webhooks_admin_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not services.may_manage_webhooks(request.user):
-            raise PermissionDenied("Only administrators of the integrations may manage webhooks.")
+            raise PermissionDenied(services.MAY_NOT_MANAGE)
         return view(request, *args, **kwargs)
 
     return wrapped

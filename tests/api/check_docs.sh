@@ -48,6 +48,7 @@ grep -q '"level": 1' "$WORK/out.txt" || fail "escalation not raised"
 grep -q '"raised"' "$WORK/out.txt" || fail "escalation history missing"
 grep -q '"title": "Invoices stuck in ERP queue"' "$WORK/out.txt" || fail "search found nothing"
 grep -q '"label": "Noor Bakker <noor.bakker@example.org> — Accounts Payable"' "$WORK/out.txt" || fail "import preview missing"
+[ "$(grep -Ec '"secret": "whsec_[A-Za-z0-9_-]{40,}"' "$WORK/out.txt")" = 2 ] || fail "webhook secret not shown on create and rotate"
 
 # The 403 quoted in the errors table.
 BRM="http://127.0.0.1:$PORT"

@@ -15,9 +15,8 @@ from django_celery_beat.models import PeriodicTask
 
 from brm.celery import app
 from notifications.mail import email_flush_pending
-from notifications.models import DigestItem, NotificationKind, OutgoingEmail
+from notifications.models import DigestItem, DigestItemQuerySet, NotificationKind, OutgoingEmail
 from relationships import jobs, services
-from notifications.models import DigestItemQuerySet
 from services.models import Agreement
 from tests.jobs.conftest import START, sent_to
 from tests.relationships.factories import FollowUpActionFactory

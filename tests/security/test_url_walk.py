@@ -95,6 +95,7 @@ API_ROW_OF = {
     "survey-response": "other_response",
     "escalation": "escalation",
     "health": "unit",
+    "webhook": "webhook_endpoint",
 }
 # API addresses whose parameters are words, not ids: each value in turn. Staff only.
 API_WORDS = {"api-import": {"kind": IMPORT_KINDS}}
