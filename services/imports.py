@@ -10,8 +10,8 @@ from django.utils.text import slugify
 
 from brm.domain import DomainPermissionError
 from brm.importing import Importer, LineResult, changes_between, numbered
-from customers.imports import may_manage_every_unit
 from customers.models import BusinessUnit
+from customers.roles import manages_every_unit
 
 from .models import (
     Agreement,
@@ -25,7 +25,7 @@ from .models import (
 
 
 def _require_catalogue_rights(user) -> None:
-    if not may_manage_every_unit(user):
+    if not manages_every_unit(user):
         raise DomainPermissionError(
             "Importing the catalogue needs the right to manage every unit (IT management)."
         )
@@ -90,7 +90,7 @@ class ServiceImporter(Importer):
 
     @classmethod
     def allowed_for(cls, user) -> bool:
-        return may_manage_every_unit(user)
+        return manages_every_unit(user)
 
     @classmethod
     def export_lines(cls, service) -> list[dict]:

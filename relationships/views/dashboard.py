@@ -18,7 +18,7 @@ from .common import cached_fragment, staff_required
 @staff_required
 def dashboard(request):
     user = request.user
-    whole = roles.sees_whole_organisation(user)
+    whole = roles.manages_every_unit(user)
     manager_id = None
     if whole:
         try:
