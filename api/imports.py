@@ -98,9 +98,10 @@ class ImportView(APIView):
         operation_id="imports_create",
         summary="Import units, contacts, services, subscriptions or measurements from a spreadsheet",
         description=(
-            "Units and services (with their targets) are imported by IT management; contacts, "
+            "Services (with their targets) are imported by IT management; units, contacts, "
             "subscriptions and measurements by IT staff into the units they may change (a line "
-            "for another unit is rejected). Importing the same file again changes nothing."
+            "that would change another unit, or add a unit under it, is rejected). Importing the "
+            "same file again changes nothing."
         ),
         parameters=[
             OpenApiParameter(

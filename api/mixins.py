@@ -86,7 +86,7 @@ class ServiceWriteMixin:
 
 class ModelWriteMixin(ServiceWriteMixin):
     """Create and change for the plain resources that have no domain service of their own
-    (objectives, catalogue entries, opportunities, ...): the caller must be able to edit the
+    (catalogue entries, opportunities, ...): the caller must be able to edit the
     unit concerned (before and after the change), and the model's constraints answer 400."""
 
     unit_attr: str | None = "unit"

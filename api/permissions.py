@@ -48,4 +48,5 @@ class CatalogueEditor(BasePermission):
 
 
 def is_catalogue_manager(user) -> bool:
-    return user.is_staff and (roles.is_it_manager(user) or user.has_perm("services.change_service"))
+    # Who manages every unit keeps the catalogue (services.services.may_change_catalogue).
+    return user.is_staff and (roles.manages_every_unit(user) or user.has_perm("services.change_service"))

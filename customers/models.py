@@ -54,10 +54,13 @@ class BusinessUnitQuerySet(models.QuerySet):
         return self.filter(condition)
 
     def editable_by(self, user):
-        """Units a staff member may change: their portfolio, or all with the wider right."""
+        """Units a staff member may change: their portfolio, or all for who manages every
+        unit (customers.roles.manages_every_unit)."""
+        from .roles import manages_every_unit  # roles reads the user model: not at import time
+
         if not user.is_authenticated or not user.is_staff:
             return self.none()
-        if user.has_perm("customers.manage_all_units"):
+        if manages_every_unit(user):
             return self
         return self.filter(relationship_manager=user)
 
@@ -191,6 +194,10 @@ class ContactQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def visible_to(self, user):
+        """Contacts of the units the person may see (BusinessUnit.objects.visible_to): for
+        staff every contact, with no subquery."""
+        if user.is_authenticated and user.is_staff:
+            return self
         return self.filter(unit__in=BusinessUnit.objects.visible_to(user))
 
 
@@ -259,6 +266,14 @@ class Contact(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+class BusinessObjectiveQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Objectives of the units the person may see: for staff every one, no subquery."""
+        if user.is_authenticated and user.is_staff:
+            return self
+        return self.filter(unit__in=BusinessUnit.objects.visible_to(user))
+
+
 class BusinessObjective(models.Model):
     """A result the business wants to achieve; IT delivery is judged against these."""
 
@@ -274,6 +289,8 @@ class BusinessObjective(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BusinessObjectiveQuerySet.as_manager()
 
     class Meta:
         ordering = ["target_date", "title"]

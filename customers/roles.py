@@ -54,11 +54,14 @@ def is_steering_member(user) -> bool:
     return user.is_superuser or in_group(user, STEERING_GROUP)
 
 
-def sees_whole_organisation(user) -> bool:
-    """IT management and the steering group look across every portfolio. Asked on every
+def manages_every_unit(user) -> bool:
+    """Who looks after every unit, not one portfolio: IT management, the steering group and
+    whoever holds `customers.manage_all_units` (a superuser holds every right). The one
+    definition: editing any unit, adding a unit at the top, importing units, changing the
+    catalogue and seeing the whole organisation on the dashboard all ask it. Asked on every
     staff page, so kept per data generation (a change of groups or rights retires it,
     brm/freshness.py)."""
-    if not user.is_staff:
+    if not user.is_authenticated or not user.is_staff:
         return False
     return freshness.cached(
         ("sees-whole-organisation", user.pk),

@@ -1,3 +1,4 @@
+from . import roles
 from .models import BusinessUnit, Contact
 
 
@@ -29,7 +30,16 @@ def unit_is_visible_to(*, user, unit: BusinessUnit) -> bool:
 
 
 def unit_is_editable_by(*, user, unit: BusinessUnit) -> bool:
+    """The right to edit a unit: its relationship manager, or who manages every unit."""
     if not user.is_authenticated or not user.is_staff:
         return False
-    # The manager's own unit first: it needs no permission queries.
-    return unit.relationship_manager_id == user.pk or user.has_perm("customers.manage_all_units")
+    # The manager's own unit first: it needs no group or permission queries.
+    return unit.relationship_manager_id == user.pk or roles.manages_every_unit(user)
+
+
+def unit_may_be_created_under_by(*, user, parent: BusinessUnit | None) -> bool:
+    """The right to add a unit under `parent` (or to move one there) is the right to edit
+    `parent`; a unit at the top of the organisation only for who manages every unit."""
+    if parent is None:
+        return roles.manages_every_unit(user)
+    return unit_is_editable_by(user=user, unit=parent)

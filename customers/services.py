@@ -11,17 +11,32 @@ from django.utils.http import urlsafe_base64_encode
 from core.domain import DomainError, DomainPermissionError
 
 from .models import BusinessObjective, BusinessUnit, Contact
-from .selectors import unit_is_editable_by
+from .selectors import unit_is_editable_by, unit_may_be_created_under_by
 
 
 def ensure_can_edit_unit(*, user, unit: BusinessUnit) -> None:
-    """A relationship manager changes only the units of their portfolio, unless they hold
-    the wider right `customers.manage_all_units`."""
+    """A relationship manager changes only the units of their portfolio; who manages every
+    unit (customers.roles.manages_every_unit) changes any."""
     if not unit_is_editable_by(user=user, unit=unit):
         raise DomainPermissionError(
             f"{unit.name} is not in your portfolio: only its relationship manager or IT "
             "management may change it."
         )
+
+
+def ensure_can_create_unit_under(*, user, parent: BusinessUnit | None) -> None:
+    """A unit is added (or moved) under a parent by who may edit that parent; at the top of
+    the organisation only by who manages every unit."""
+    if unit_may_be_created_under_by(user=user, parent=parent):
+        return
+    if parent is None:
+        raise DomainPermissionError(
+            "Only IT management or the steering group may add a unit at the top of the organisation."
+        )
+    raise DomainPermissionError(
+        f"{parent.name} is not in your portfolio: only its relationship manager or IT "
+        "management may add units under it."
+    )
 
 
 def _check_parent(*, unit: BusinessUnit, parent: BusinessUnit | None) -> None:
@@ -36,11 +51,8 @@ def _check_parent(*, unit: BusinessUnit, parent: BusinessUnit | None) -> None:
         )
 
 
-@transaction.atomic
-def unit_save(*, unit: BusinessUnit, by=None) -> BusinessUnit:
-    """Create or change a unit. The tree stays a tree: a unit never lands under itself."""
-    if by is not None and unit.pk:
-        ensure_can_edit_unit(user=by, unit=BusinessUnit.objects.get(pk=unit.pk))
+def _unit_write(unit: BusinessUnit) -> BusinessUnit:
+    """The shape of the tree and the unique code; the caller has checked the rights."""
     _check_parent(unit=unit, parent=unit.parent)
     if BusinessUnit.objects.filter(code=unit.code).exclude(pk=unit.pk).exists():
         raise DomainError(f"The code {unit.code} is already used by another unit.", field="code")
@@ -49,9 +61,33 @@ def unit_save(*, unit: BusinessUnit, by=None) -> BusinessUnit:
 
 
 @transaction.atomic
-def unit_move(*, unit: BusinessUnit, parent: BusinessUnit | None, by=None) -> BusinessUnit:
+def unit_create(*, unit: BusinessUnit, by) -> BusinessUnit:
+    """Add a unit (not yet saved) under `unit.parent`: by who may edit that parent, or, at
+    the top of the organisation, by who manages every unit."""
+    if unit.pk is not None:
+        raise ValueError("unit_create adds a new unit; change an existing one with unit_update.")
+    ensure_can_create_unit_under(user=by, parent=unit.parent)
+    return _unit_write(unit)
+
+
+@transaction.atomic
+def unit_update(*, unit: BusinessUnit, by) -> BusinessUnit:
+    """Change a unit: by who may edit it as it is stored (not as the change would leave it,
+    so handing a unit to another manager is the last thing its manager does with it). A
+    new parent makes the change a move, with unit_move's rule too. The tree stays a tree."""
+    stored = BusinessUnit.objects.select_related("parent").get(pk=unit.pk)
+    ensure_can_edit_unit(user=by, unit=stored)
+    if unit.parent_id != stored.parent_id:
+        ensure_can_create_unit_under(user=by, parent=unit.parent)
+    return _unit_write(unit)
+
+
+@transaction.atomic
+def unit_move(*, unit: BusinessUnit, parent: BusinessUnit | None, by) -> BusinessUnit:
+    """Put a unit (and its subtree) under another parent: by who may edit the unit and may
+    add units under the new parent."""
     unit.parent = parent
-    return unit_save(unit=unit, by=by)
+    return unit_update(unit=unit, by=by)
 
 
 def is_same_person(first_name: str, last_name: str, other: Contact) -> bool:
@@ -91,12 +127,22 @@ def _check_address(contact: Contact) -> None:
             )
 
 
+def _ensure_can_edit_units_of(*, user, row, model) -> None:
+    """The right to edit the unit a contact or objective is stored under and the unit the
+    change puts it under (one more query for a row that exists)."""
+    if row.pk is not None:
+        stored_unit_id = model.objects.filter(pk=row.pk).values_list("unit_id", flat=True).first()
+        if stored_unit_id is not None and stored_unit_id != row.unit_id:
+            ensure_can_edit_unit(user=user, unit=BusinessUnit.objects.get(pk=stored_unit_id))
+    ensure_can_edit_unit(user=user, unit=row.unit)
+
+
 @transaction.atomic
-def contact_save(*, contact: Contact, by=None) -> Contact:
-    """Create or change a contact. A unit has one active customer at most, so that who
-    decides for it is never in doubt; an address is one person's (_check_address)."""
-    if by is not None:
-        ensure_can_edit_unit(user=by, unit=contact.unit)
+def contact_save(*, contact: Contact, by) -> Contact:
+    """Create or change a contact: by who may edit its unit (both units, when the change
+    moves it to another). A unit has one active customer at most, so that who decides for
+    it is never in doubt; an address is one person's (_check_address)."""
+    _ensure_can_edit_units_of(user=by, row=contact, model=Contact)
     if (
         contact.role == Contact.Role.CUSTOMER
         and contact.is_active
@@ -201,7 +247,8 @@ def contact_revoke_portal_access(*, contact: Contact, by) -> None:
 
 @transaction.atomic
 def objective_save(*, objective: BusinessObjective, by) -> BusinessObjective:
-    """Create or change a business objective: staff who may edit its unit only."""
-    ensure_can_edit_unit(user=by, unit=objective.unit)
+    """Create or change a business objective: by who may edit its unit (both units, when
+    the change moves it to another)."""
+    _ensure_can_edit_units_of(user=by, row=objective, model=BusinessObjective)
     objective.save()
     return objective

@@ -61,7 +61,7 @@ def portfolio_for(*, user, manager_id: int | None = None):
     """The active units a person looks after: a relationship manager their own portfolio;
     IT management and the steering group the whole organisation, optionally one manager's."""
     units = BusinessUnit.objects.active()
-    if roles.sees_whole_organisation(user):
+    if roles.manages_every_unit(user):
         if manager_id:
             units = units.filter(relationship_manager_id=manager_id)
         return units

@@ -10,7 +10,12 @@ from django.utils import timezone
 from core.domain import DomainError, DomainPermissionError
 from customers import roles
 from customers.models import BusinessUnit, Contact
-from customers.selectors import contacts_of_user_for_unit, deciding_customer_for, unit_is_editable_by
+from customers.selectors import (
+    contacts_of_user_for_unit,
+    deciding_customer_for,
+    unit_is_editable_by,
+    unit_is_visible_to,
+)
 from customers.services import ensure_can_edit_unit
 from notifications.mail import email_enqueue, email_enqueue_many, email_send_later
 from notifications.models import OutgoingEmail
@@ -561,13 +566,33 @@ def _notify_business(escalation: Escalation, *, reason: str) -> None:
         email_enqueue(**message)
 
 
+def escalation_ensure_may_raise(*, user, unit: BusinessUnit) -> Contact | None:
+    """Who may raise an escalation for a unit: on the staff side its relationship manager or
+    who manages every unit (the right to edit the unit); on the business side a contact who
+    sees the unit (any role: their own unit, a customer also the units below theirs).
+    Returns the contact a business user raises it as, None for staff."""
+    if user.is_authenticated and user.is_staff:
+        if not unit_is_editable_by(user=user, unit=unit):
+            raise DomainPermissionError(
+                f"{unit.name} is not in your portfolio: only its relationship manager or IT "
+                "management may raise an escalation for it.",
+                field="unit",
+            )
+        return None
+    if not unit_is_visible_to(user=user, unit=unit):
+        raise DomainPermissionError(
+            f"You are not a contact of {unit.name}, so you cannot raise an escalation for it.", field="unit"
+        )
+    return _acting_contact(user=user, unit=unit, what="raise an escalation for it")
+
+
 @transaction.atomic
 def escalation_raise(
     *, unit: BusinessUnit, by, subject: str, description: str, severity: str, service: Service | None = None
 ) -> Escalation:
-    """Raised by a contact of the unit or by staff; it starts at level 1 with a deadline
-    set by its severity."""
-    contact = _acting_contact(user=by, unit=unit, what="raise an escalation for it")
+    """Raised by the business or by staff (escalation_ensure_may_raise says who); it starts
+    at level 1 with a deadline set by its severity."""
+    contact = escalation_ensure_may_raise(user=by, unit=unit)
     if severity not in Escalation.Severity.values:
         raise DomainError(f"Unknown severity {severity!r}.", field="severity")
     if service is not None and not Subscription.objects.filter(unit=unit, service=service).exists():

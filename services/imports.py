@@ -10,8 +10,9 @@ from django.utils.text import slugify
 
 from core.domain import DomainPermissionError
 from core.importing import LineResult, changes_between, numbered
-from customers.imports import PortfolioImporter, may_manage_every_unit
+from customers.imports import PortfolioImporter
 from customers.models import BusinessUnit
+from customers.roles import manages_every_unit
 
 from .models import (
     Agreement,
@@ -25,7 +26,7 @@ from .models import (
 
 
 def _require_catalogue_rights(user) -> None:
-    if not may_manage_every_unit(user):
+    if not manages_every_unit(user):
         raise DomainPermissionError(
             "Importing the catalogue needs the right to manage every unit (IT management)."
         )
@@ -90,7 +91,7 @@ class ServiceImporter(PortfolioImporter):
 
     @classmethod
     def allowed_for(cls, user) -> bool:
-        return may_manage_every_unit(user)
+        return manages_every_unit(user)
 
     @classmethod
     def export_lines(cls, service) -> list[dict]:

@@ -259,7 +259,7 @@ def measurement_record(
 
 def may_change_catalogue(*, user, service: Service | None) -> bool:
     """IT management changes the catalogue; a service's owner changes their own service."""
-    if user.has_perm("customers.manage_all_units"):
+    if roles.manages_every_unit(user):
         return True
     return service is not None and bool(service.pk) and service.owner_id == user.pk
 

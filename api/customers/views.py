@@ -1,27 +1,45 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 
 from api.caching import CachedReadMixin
 from api.customers import filters, serializers
 from api.history import HistoryMixin
-from api.mixins import ModelWriteMixin, scope_to_visible_units
+from api.mixins import ServiceWriteMixin
 from api.permissions import StaffWritesOnly
-from core.domain import DomainPermissionError
+from customers import services
 from customers.models import BusinessObjective, BusinessUnit, Contact
-from customers.services import contact_save, ensure_can_edit_unit, unit_save
 
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 
 
 class _ReadWriteViewSet(
-    ModelWriteMixin,
+    ServiceWriteMixin,
     CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Create and change through the resource's service in customers.services, which checks
+    who may make the change: the same service, and so the same answer, as the staff pages."""
+
     permission_classes = [StaffWritesOnly]
     http_method_names = WRITE_METHODS
+
+    def service_create(self, instance):
+        raise NotImplementedError
+
+    def service_update(self, instance):
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs):
+        instance = self.get_queryset().model(**self.validated())
+        return self.respond(self.service_create(instance), status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        for name, value in self.validated(instance=instance, partial=True).items():
+            setattr(instance, name, value)
+        return self.respond(self.service_update(instance))
 
 
 @extend_schema_view(
@@ -47,22 +65,11 @@ class BusinessUnitViewSet(HistoryMixin, _ReadWriteViewSet):
     def get_queryset(self):
         return self.queryset.visible_to(self.request.user)
 
-    def check_can_save(self, unit):
-        user = self.request.user
-        if unit.pk:
-            return  # unit_save() checks the unit itself
-        if unit.parent_id:
-            ensure_can_edit_unit(user=user, unit=unit.parent)
-        elif not user.has_perm("customers.manage_all_units"):
-            raise DomainPermissionError("Only IT management may add a unit at the top of the organisation.")
+    def service_create(self, instance):
+        return services.unit_create(unit=instance, by=self.request.user)
 
-    def save_instance(self, instance, data):
-        if instance.pk:
-            ensure_can_edit_unit(user=self.request.user, unit=instance)
-        for name, value in data.items():
-            setattr(instance, name, value)
-        self.check_can_save(instance)
-        return unit_save(unit=instance, by=self.request.user)
+    def service_update(self, instance):
+        return services.unit_update(unit=instance, by=self.request.user)
 
 
 class ContactViewSet(HistoryMixin, _ReadWriteViewSet):
@@ -81,14 +88,12 @@ class ContactViewSet(HistoryMixin, _ReadWriteViewSet):
     ordering = ["last_name", "first_name", "id"]
 
     def get_queryset(self):
-        return scope_to_visible_units(self.queryset, self.request.user)
+        return self.queryset.visible_to(self.request.user)
 
-    def save_instance(self, instance, data):
-        if instance.pk:
-            ensure_can_edit_unit(user=self.request.user, unit=instance.unit)
-        for name, value in data.items():
-            setattr(instance, name, value)
-        return contact_save(contact=instance, by=self.request.user)
+    def service_create(self, instance):
+        return services.contact_save(contact=instance, by=self.request.user)
+
+    service_update = service_create
 
 
 class BusinessObjectiveViewSet(_ReadWriteViewSet):
@@ -106,4 +111,9 @@ class BusinessObjectiveViewSet(_ReadWriteViewSet):
     ordering = ["target_date", "title", "id"]
 
     def get_queryset(self):
-        return scope_to_visible_units(self.queryset, self.request.user)
+        return self.queryset.visible_to(self.request.user)
+
+    def service_create(self, instance):
+        return services.objective_save(objective=instance, by=self.request.user)
+
+    service_update = service_create

@@ -10,7 +10,6 @@ from api.pagination import LargeTablePagination
 from api.permissions import IsStaff, StaffWritesOnly
 from api.relationships import filters, selectors, serializers
 from customers.models import BusinessUnit
-from customers.services import ensure_can_edit_unit
 from relationships import services
 from relationships.health import annotate_health_inputs, health_from_annotated
 from relationships.models import (
@@ -317,10 +316,7 @@ class EscalationViewSet(HistoryMixin, ServiceWriteMixin, *READ):
         return selectors.escalation_list(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
-        data = self.validated()
-        if request.user.is_staff:
-            ensure_can_edit_unit(user=request.user, unit=data["unit"])
-        escalation = services.escalation_raise(by=request.user, **data)
+        escalation = services.escalation_raise(by=request.user, **self.validated())
         return self.respond(escalation, status_code=status.HTTP_201_CREATED)
 
     @_step("Acknowledge an escalation (its current level)", serializers.NoteSerializer)

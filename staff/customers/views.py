@@ -55,7 +55,8 @@ def unit_list(request):
     if "is_active" not in data:
         data["is_active"] = "true"
     units = (
-        BusinessUnit.objects.select_related("parent", "relationship_manager")
+        BusinessUnit.objects.visible_to(request.user)
+        .select_related("parent", "relationship_manager")
         .annotate(contact_count=Count("contacts", filter=Q(contacts__is_active=True)))
         .order_by("path")
     )
@@ -99,8 +100,10 @@ def unit_list(request):
     )
 
 
-def _unit_or_404(pk) -> BusinessUnit:
-    return get_object_or_404(BusinessUnit.objects.select_related("parent", "relationship_manager"), pk=pk)
+def _unit_or_404(request, pk) -> BusinessUnit:
+    return get_object_or_404(
+        BusinessUnit.objects.visible_to(request.user).select_related("parent", "relationship_manager"), pk=pk
+    )
 
 
 UNIT_PAGE_PARTS = {
@@ -112,7 +115,7 @@ UNIT_PAGE_PARTS = {
 def unit_detail(request, pk):
     """The 360° view. A constant number of queries, whatever the size of the subtree; once
     rendered, the page's parts come from the cache until the next write (brm.freshness)."""
-    unit = freshness.cached(("unit", pk), lambda: _unit_or_404(pk))
+    unit = freshness.cached(("unit", pk), lambda: _unit_or_404(request, pk))
     editable = unit_is_editable_by(user=request.user, unit=unit)
     today = timezone.localdate().isoformat()
 
@@ -156,7 +159,7 @@ def unit_detail(request, pk):
 def unit_print(request, pk):
     """The unit's relationship file on paper (or PDF): the 360° view for a service review
     meeting. `?copy=business` leaves out what is not shared with the business."""
-    unit = _unit_or_404(pk)
+    unit = _unit_or_404(request, pk)
     business_copy = request.GET.get("copy") == "business"
     context = relationship_selectors.unit_relationship_file(unit=unit, business_copy=business_copy)
     return render(request, "customers/unit_print.html", {**context, "unit": unit, "nav": "units"})
@@ -182,9 +185,10 @@ def _attainment_chart(overview) -> dict:
     }
 
 
-def _unit_save_from_form(request, form) -> BusinessUnit | None:
+def _unit_save_from_form(request, form, *, create: bool) -> BusinessUnit | None:
+    save = services.unit_create if create else services.unit_update
     try:
-        return services.unit_save(unit=form.instance, by=request.user)
+        return save(unit=form.instance, by=request.user)
     except ValidationError as error:
         form.add_error(None, error)
     except DomainError as error:
@@ -194,10 +198,14 @@ def _unit_save_from_form(request, form) -> BusinessUnit | None:
 
 @staff_required
 def unit_edit(request, pk=None):
-    """Create a unit, or edit one of your portfolio (IT management: any unit). Others see
-    the unit read-only."""
-    unit = _unit_or_404(pk) if pk else None
-    if unit is not None and not unit_is_editable_by(user=request.user, unit=unit):
+    """Create a unit, or edit one of your portfolio (IT management: any unit). Others are
+    sent to the unit's page, read-only; what a post may change is customers.services' rule."""
+    unit = _unit_or_404(request, pk) if pk else None
+    if (
+        unit is not None
+        and request.method != "POST"
+        and not unit_is_editable_by(user=request.user, unit=unit)
+    ):
         messages.warning(request, f"{unit.name} is not in your portfolio: you can read it, not change it.")
         return redirect("customers:unit-detail", unit.pk)
     if request.method == "POST":
@@ -205,7 +213,7 @@ def unit_edit(request, pk=None):
         if form.is_valid():
             if unit is None and not form.instance.relationship_manager_id:
                 form.instance.relationship_manager = request.user
-            saved = _unit_save_from_form(request, form)
+            saved = _unit_save_from_form(request, form, create=unit is None)
             if saved:
                 messages.success(request, f"Saved {saved.name}.")
                 return redirect("customers:unit-detail", saved.pk)
@@ -236,7 +244,11 @@ def unit_edit(request, pk=None):
 @staff_required
 def contact_list(request):
     """Queries: session, user, count, page (contacts with their unit)."""
-    contacts = Contact.objects.select_related("unit").order_by("last_name", "first_name", "pk")
+    contacts = (
+        Contact.objects.visible_to(request.user)
+        .select_related("unit")
+        .order_by("last_name", "first_name", "pk")
+    )
     contact_filter = ContactFilter(request.GET, queryset=contacts)
     if export_format := _export_format(request):
         return export_for_import(
@@ -261,7 +273,9 @@ def contact_list(request):
 
 @staff_required
 def contact_detail(request, pk):
-    contact = get_object_or_404(Contact.objects.select_related("unit", "user"), pk=pk)
+    contact = get_object_or_404(
+        Contact.objects.visible_to(request.user).select_related("unit", "user"), pk=pk
+    )
     interactions = contact.interactions.select_related("unit").order_by("-occurred_at")[:10]
     return render(
         request,
@@ -278,8 +292,16 @@ def contact_detail(request, pk):
 
 @staff_required
 def contact_edit(request, pk=None):
-    contact = get_object_or_404(Contact.objects.select_related("unit"), pk=pk) if pk else None
-    if contact is not None and not unit_is_editable_by(user=request.user, unit=contact.unit):
+    contact = (
+        get_object_or_404(Contact.objects.visible_to(request.user).select_related("unit"), pk=pk)
+        if pk
+        else None
+    )
+    if (
+        contact is not None
+        and request.method != "POST"
+        and not unit_is_editable_by(user=request.user, unit=contact.unit)
+    ):
         messages.warning(
             request,
             f"{contact.unit.name} is not in your portfolio: you can read this contact, not change it.",
@@ -318,9 +340,13 @@ def contact_edit(request, pk=None):
 
 @staff_required
 def objective_edit(request, pk=None, unit_pk=None):
-    objective = get_object_or_404(BusinessObjective.objects.select_related("unit"), pk=pk) if pk else None
-    unit = objective.unit if objective else _unit_or_404(unit_pk)
-    if not unit_is_editable_by(user=request.user, unit=unit):
+    objective = (
+        get_object_or_404(BusinessObjective.objects.visible_to(request.user).select_related("unit"), pk=pk)
+        if pk
+        else None
+    )
+    unit = objective.unit if objective else _unit_or_404(request, unit_pk)
+    if request.method != "POST" and not unit_is_editable_by(user=request.user, unit=unit):
         messages.warning(
             request, f"{unit.name} is not in your portfolio: you can read its objectives, not change them."
         )

@@ -18,22 +18,22 @@ def test_the_path_follows_the_tree(company, division, unit_a):
     assert list(BusinessUnit.objects.subtree_of(division)) == [division, unit_a]
 
 
-def test_moving_a_unit_moves_its_subtree(company, division, unit_a, unit_b):
-    unit_move(unit=division, parent=unit_b)
+def test_moving_a_unit_moves_its_subtree(company, division, unit_a, unit_b, it_manager):
+    unit_move(unit=division, parent=unit_b, by=it_manager)
 
     unit_a.refresh_from_db()
     assert unit_a.path == f"/{company.pk}/{unit_b.pk}/{division.pk}/{unit_a.pk}/"
     assert unit_a.depth == 3
 
 
-def test_a_unit_cannot_be_its_own_parent(division):
+def test_a_unit_cannot_be_its_own_parent(division, rm):
     with pytest.raises(DomainError, match="cannot be its own parent"):
-        unit_move(unit=division, parent=division)
+        unit_move(unit=division, parent=division, by=rm)
 
 
-def test_a_unit_cannot_move_below_its_own_sub_unit(division, unit_a):
+def test_a_unit_cannot_move_below_its_own_sub_unit(division, unit_a, rm):
     with pytest.raises(DomainError, match="one of its own sub-units") as error:
-        unit_move(unit=division, parent=unit_a)
+        unit_move(unit=division, parent=unit_a, by=rm)
     assert error.value.field == "parent"
     division.refresh_from_db()
     assert division.parent.name == "Acme"
@@ -74,12 +74,12 @@ def test_an_inactive_customer_decides_nothing(unit_a, customer_a):
     assert deciding_customer_for(unit=unit_a) is None
 
 
-def test_a_unit_has_one_active_customer_at_most(division, customer_a):
+def test_a_unit_has_one_active_customer_at_most(division, customer_a, rm):
     second = Contact(
         unit=division, first_name="Two", last_name="Second", email="two@x.example", role="customer"
     )
     with pytest.raises(DomainError, match="already has an active customer") as error:
-        contact_save(contact=second)
+        contact_save(contact=second, by=rm)
     assert error.value.field == "role"
     assert not Contact.objects.filter(email="two@x.example").exists()
 
@@ -91,10 +91,10 @@ def test_the_database_backs_the_one_customer_rule(division, customer_a):
         )
 
 
-def test_an_email_is_unique_within_a_unit(unit_a, purchaser_a):
+def test_an_email_is_unique_within_a_unit(unit_a, purchaser_a, rm):
     twin = Contact(unit=unit_a, first_name="P", last_name="Twin", email=purchaser_a.email.upper())
     with pytest.raises(DomainError, match="already a contact"):
-        contact_save(contact=twin)
+        contact_save(contact=twin, by=rm)
 
 
 def test_budget_holders_without_a_customer_are_a_gap(

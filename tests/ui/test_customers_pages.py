@@ -277,7 +277,8 @@ def test_objective_added_to_own_unit_only(rm_client, unit_a, unit_b):
     response = rm_client.post(
         reverse("customers:objective-create", args=[unit_b.pk]), {"title": "Not mine", "status": "open"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "Sales Operations is not in your portfolio" in response.content.decode()
     assert not unit_b.objectives.exists()
 
 
@@ -305,7 +306,8 @@ def test_contact_page_and_read_only_contact_of_another_portfolio(rm_client, cont
             "role": "customer",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "Sales Operations is not in your portfolio" in response.content.decode()
     contact_b.refresh_from_db()
     assert contact_b.first_name == "Bea"
 

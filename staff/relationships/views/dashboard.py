@@ -17,7 +17,7 @@ from staff.common import cached_fragment, staff_required
 @staff_required
 def dashboard(request):
     user = request.user
-    whole = roles.sees_whole_organisation(user)
+    whole = roles.manages_every_unit(user)
     manager_id = None
     if whole:
         try:

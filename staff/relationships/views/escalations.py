@@ -167,7 +167,8 @@ def escalation_detail(request, pk):
 
 @staff_required
 def escalation_raise(request):
-    units = BusinessUnit.objects.filter(is_active=True).order_by("name")
+    # Every unit the person sees; whether they may raise for it is the service's answer.
+    units = BusinessUnit.objects.visible_to(request.user).filter(is_active=True).order_by("name")
     form = EscalationRaiseForm(request.POST or None, units=units, initial={"unit": request.GET.get("unit")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
