@@ -11,10 +11,10 @@ from brm.domain import DomainError, DomainPermissionError
 from customers import roles
 from customers.models import BusinessUnit, Contact
 from customers.selectors import contacts_of_user_for_unit, deciding_customer_for, unit_is_editable_by
-from customers.services import ensure_can_edit_unit
+from customers.services import ensure_can_edit_unit, ensure_deciding_customer
 from integrations.events import EventType, emit, emit_many
 from services.models import Agreement, Service, Subscription
-from services.services import agreement_reviewed, ensure_deciding_customer
+from services.services import agreement_reviewed
 
 from . import rules
 from .mail import email_enqueue, email_enqueue_many, email_send_later

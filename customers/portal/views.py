@@ -29,6 +29,7 @@ from brm.history import history_section
 from brm.throttling import SurveyLinkThrottle, throttle
 from customers import roles
 from customers.models import Contact
+from customers.selectors import deciding_customer_for, is_deciding_customer, units_decided_by
 from customers.services import contact_grant_portal_access, contact_revoke_portal_access
 from relationships import rules
 from relationships.context_processors import waiting_for_request
@@ -146,7 +147,7 @@ def requirement_list(request):
             "page": page,
             "status": status,
             "statuses": Requirement.Status.choices,
-            "decides_for": selectors.units_decided_by(user=request.user, units=units),
+            "decides_for": units_decided_by(user=request.user, units=units),
             "nav": "requirements",
         },
     )
@@ -205,11 +206,9 @@ def _get_requirement(request, pk):
 
 
 def _render_requirement(request, requirement, *, decision_form=None, permission_error=None, status=200):
-    decider = selectors.deciding_customers_for_units(units=[requirement.unit])[requirement.unit_id]
-    can_decide = (
-        requirement.status == Requirement.Status.SUBMITTED
-        and decider is not None
-        and decider.user_id == request.user.pk
+    decider = deciding_customer_for(unit=requirement.unit)
+    can_decide = requirement.status == Requirement.Status.SUBMITTED and is_deciding_customer(
+        user=request.user, decider=decider
     )
     return render(
         request,
@@ -538,7 +537,7 @@ def agreement_detail(request, pk):
     units = _units(request)
     agreement = get_object_or_404(selectors.portal_agreements(user=request.user, units=units), pk=pk)
     subscriptions = selectors.portal_agreement_subscriptions(agreement=agreement, units=units)
-    decider = selectors.deciding_customers_for_units(units=[agreement.unit])[agreement.unit_id]
+    decider = deciding_customer_for(unit=agreement.unit)
     return render(
         request,
         "portal/agreement_detail.html",
@@ -550,8 +549,7 @@ def agreement_detail(request, pk):
             # Review notes the person may open: shared, and of a unit they see.
             "reviews": list(selectors.portal_shared_interactions(units=units).filter(agreement=agreement)),
             "can_sign": agreement.status == Agreement.Status.DRAFT
-            and decider is not None
-            and decider.user_id == request.user.pk,
+            and is_deciding_customer(user=request.user, decider=decider),
             "nav": "home",
         },
     )
