@@ -31,9 +31,6 @@ class SearchHit:
 def _kinds(user):
     """(kind, visible queryset, title expression, searched fields, detail attribute)."""
     units = BusinessUnit.objects.visible_to(user)
-    interactions = Interaction.objects.filter(unit__in=units)
-    if not user.is_staff:
-        interactions = interactions.filter(is_shared_with_business=True)
     return [
         ("unit", units, F("name"), ["name", "code", "description"], "code"),
         (
@@ -50,10 +47,16 @@ def _kinds(user):
             ["name", "code", "description"],
             "get_lifecycle_display",
         ),
-        ("interaction", interactions.select_related("unit"), F("subject"), ["subject", "notes"], "unit.name"),
+        (
+            "interaction",
+            Interaction.objects.visible_to(user, units=units).select_related("unit"),
+            F("subject"),
+            ["subject", "notes"],
+            "unit.name",
+        ),
         (
             "requirement",
-            Requirement.objects.filter(unit__in=units).select_related("unit"),
+            Requirement.objects.visible_to(user, units=units).select_related("unit"),
             F("title"),
             ["title", "description"],
             "unit.name",

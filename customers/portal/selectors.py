@@ -220,9 +220,11 @@ def portal_orders(*, units):
 
 
 def portal_shared_interactions(*, units):
-    """Only what IT chose to share: internal notes never leave this filter."""
+    """Only what IT chose to share (Interaction.objects.shared_with_business): internal
+    notes never leave this filter."""
     return (
-        Interaction.objects.filter(unit__in=units, is_shared_with_business=True)
+        Interaction.objects.shared_with_business()
+        .filter(unit__in=units)
         .select_related("unit")
         .order_by("-occurred_at")
     )

@@ -41,7 +41,11 @@ class InteractionFilter(forms.Form):
 @staff_required
 def interaction_list(request):
     form = InteractionFilter(request.GET or None)
-    interactions = Interaction.objects.select_related("unit", "created_by").order_by("-occurred_at")
+    interactions = (
+        Interaction.objects.visible_to(request.user)
+        .select_related("unit", "created_by")
+        .order_by("-occurred_at")
+    )
     if form.is_valid():
         if form.cleaned_data["q"]:
             q = form.cleaned_data["q"]
@@ -87,7 +91,9 @@ def interaction_list(request):
 @staff_required
 def interaction_detail(request, pk):
     interaction = get_object_or_404(
-        Interaction.objects.select_related("unit", "agreement", "created_by").prefetch_related(
+        Interaction.objects.visible_to(request.user)
+        .select_related("unit", "agreement", "created_by")
+        .prefetch_related(
             "contacts", "staff", Prefetch("actions", queryset=FollowUpAction.objects.select_related("owner"))
         ),
         pk=pk,
@@ -106,7 +112,9 @@ def interaction_detail(request, pk):
 @staff_required
 def interaction_edit(request, pk):
     """Correct a logged interaction (its follow-up actions are tracked on their own)."""
-    interaction = get_object_or_404(Interaction.objects.select_related("unit"), pk=pk)
+    interaction = get_object_or_404(
+        Interaction.objects.visible_to(request.user).select_related("unit"), pk=pk
+    )
     unit = interaction.unit
     if not unit_is_editable_by(user=request.user, unit=unit):
         messages.error(
@@ -223,7 +231,11 @@ class ActionFilter(forms.Form):
 @staff_required
 def action_list(request):
     form = ActionFilter(request.GET or None)
-    actions = FollowUpAction.objects.select_related("unit", "owner").order_by("due_on", "pk")
+    actions = (
+        FollowUpAction.objects.visible_to(request.user)
+        .select_related("unit", "owner")
+        .order_by("due_on", "pk")
+    )
     status = ""
     if form.is_valid():
         status = form.cleaned_data["status"]
@@ -279,7 +291,7 @@ def _undo_tag(action: FollowUpAction) -> str:
 def action_detail(request, pk):
     """One action: what it came from, who owns it, when it is due, its history, and the
     buttons to change it for whoever may."""
-    action = get_object_or_404(selectors.action_list_with_source(), pk=pk)
+    action = get_object_or_404(selectors.action_list_with_source().visible_to(request.user), pk=pk)
     return render(
         request,
         "relationships/action_detail.html",
@@ -306,7 +318,9 @@ def _action_row(request, action, **extra):
 @require_POST
 def action_status(request, pk):
     """Move an action along. *Done* takes one click; the answer offers Undo."""
-    action = get_object_or_404(FollowUpAction.objects.select_related("unit", "owner"), pk=pk)
+    action = get_object_or_404(
+        FollowUpAction.objects.visible_to(request.user).select_related("unit", "owner"), pk=pk
+    )
     htmx = request.headers.get("HX-Request") == "true"
     try:
         services.action_set_status(action=action, by=request.user, status=request.POST.get("status", ""))
@@ -330,7 +344,9 @@ def action_status(request, pk):
 @require_POST
 def action_reopen(request, pk):
     """The Undo of *Done*, and the reopening of a done or cancelled action."""
-    action = get_object_or_404(FollowUpAction.objects.select_related("unit", "owner"), pk=pk)
+    action = get_object_or_404(
+        FollowUpAction.objects.visible_to(request.user).select_related("unit", "owner"), pk=pk
+    )
     htmx = request.headers.get("HX-Request") == "true"
     try:
         services.action_reopen(action=action, by=request.user)
@@ -401,7 +417,9 @@ def action_create(request):
 
 @staff_required
 def action_edit(request, pk):
-    action = get_object_or_404(FollowUpAction.objects.select_related("unit", "owner"), pk=pk)
+    action = get_object_or_404(
+        FollowUpAction.objects.visible_to(request.user).select_related("unit", "owner"), pk=pk
+    )
     form = ActionForm(
         request.POST or None,
         instance=action,

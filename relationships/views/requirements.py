@@ -49,8 +49,10 @@ NEXT_STEPS = {
 @staff_required
 def requirement_board(request):
     form = UnitScopeFilter(request.GET or None)
-    requirements = Requirement.objects.select_related("unit", "service", "prepared_by").order_by(
-        "-created_at"
+    requirements = (
+        Requirement.objects.visible_to(request.user)
+        .select_related("unit", "service", "prepared_by")
+        .order_by("-created_at")
     )
     if form.is_valid():
         if form.cleaned_data["q"]:
@@ -103,7 +105,9 @@ def requirement_board(request):
 @staff_required
 def requirement_detail(request, pk):
     requirement = get_object_or_404(
-        Requirement.objects.select_related("unit", "service", "prepared_by", "decided_by", "created_by"),
+        Requirement.objects.visible_to(request.user).select_related(
+            "unit", "service", "prepared_by", "decided_by", "created_by"
+        ),
         pk=pk,
     )
     editable = unit_is_editable_by(user=request.user, unit=requirement.unit)
@@ -169,7 +173,9 @@ def requirement_create(request):
 
 @staff_required
 def requirement_edit(request, pk):
-    requirement = get_object_or_404(Requirement.objects.select_related("unit", "service"), pk=pk)
+    requirement = get_object_or_404(
+        Requirement.objects.visible_to(request.user).select_related("unit", "service"), pk=pk
+    )
     if requirement.status != Requirement.Status.DRAFT or not unit_is_editable_by(
         user=request.user, unit=requirement.unit
     ):
@@ -221,7 +227,9 @@ class OpportunityFilter(forms.Form):
 @staff_required
 def opportunity_list(request):
     form = OpportunityFilter(request.GET or None)
-    opportunities = Opportunity.objects.select_related("unit", "owner").order_by("-created_at")
+    opportunities = (
+        Opportunity.objects.visible_to(request.user).select_related("unit", "owner").order_by("-created_at")
+    )
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -264,7 +272,7 @@ def opportunity_list(request):
 
 @staff_required
 def opportunity_edit(request, pk=None):
-    opportunity = get_object_or_404(Opportunity, pk=pk) if pk else None
+    opportunity = get_object_or_404(Opportunity.objects.visible_to(request.user), pk=pk) if pk else None
     units = _editable_units(request.user)
     if opportunity and not unit_is_editable_by(user=request.user, unit=opportunity.unit):
         messages.info(
