@@ -414,11 +414,27 @@ def requirement_submit(*, requirement: Requirement, by) -> Requirement:
     return requirement
 
 
-def _requirement_decide(*, requirement: Requirement, by, status: str, reason: str, verb: str) -> Requirement:
-    """The decision is kept (who, when, why); the unit's relationship manager and the
-    contact who prepared the request are told."""
-    decider = ensure_deciding_customer(user=by, unit=requirement.unit, what=f"{verb} a requirement")
-    _ensure_status(requirement, Requirement.Status.SUBMITTED, doing=f"{verb}d")
+# What the deciding customer may decide, and the status each decision gives.
+DECISIONS = {"approve": Requirement.Status.APPROVED, "reject": Requirement.Status.REJECTED}
+
+
+@transaction.atomic
+def requirement_decide(*, requirement: Requirement, by, decision: str, reason: str = "") -> Requirement:
+    """Approve or reject a submitted requirement: only the deciding customer of its unit
+    decides (customers.services.ensure_deciding_customer); a purchaser prepares but never
+    decides, and staff never decide for the business. A rejection says why. The decision
+    is kept (who, when, why); the unit's relationship manager and the contact who prepared
+    the request are told. The portal's decision, the API's approve and reject and the staff
+    page all come here."""
+    if decision not in DECISIONS:
+        raise DomainError("Choose whether to approve or to reject the requirement.", field="decision")
+    # Locked and read afresh: two decisions at once cannot both find it awaiting one.
+    requirement.refresh_from_db(from_queryset=Requirement.objects.select_for_update())
+    status = DECISIONS[decision]
+    decider = ensure_deciding_customer(user=by, unit=requirement.unit, what=f"{decision} a requirement")
+    _ensure_status(requirement, Requirement.Status.SUBMITTED, doing=status.label.lower())
+    if decision == "reject" and not reason.strip():
+        raise DomainError("Say why the requirement is rejected.", field="reason")
     requirement.status = status
     requirement.decided_by = decider
     requirement.decided_at = timezone.now()
@@ -444,24 +460,6 @@ def _requirement_decide(*, requirement: Requirement, by, status: str, reason: st
         )
     emit(EventType.REQUIREMENT_DECIDED, requirement)
     return requirement
-
-
-@transaction.atomic
-def requirement_approve(*, requirement: Requirement, by, reason: str = "") -> Requirement:
-    """Only the deciding customer of the unit approves; a purchaser never does."""
-    return _requirement_decide(
-        requirement=requirement, by=by, status=Requirement.Status.APPROVED, reason=reason, verb="approve"
-    )
-
-
-@transaction.atomic
-def requirement_reject(*, requirement: Requirement, by, reason: str) -> Requirement:
-    """Only the deciding customer rejects, and says why."""
-    if not reason.strip():
-        raise DomainError("Say why the requirement is rejected.", field="reason")
-    return _requirement_decide(
-        requirement=requirement, by=by, status=Requirement.Status.REJECTED, reason=reason, verb="reject"
-    )
 
 
 @transaction.atomic

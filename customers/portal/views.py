@@ -32,6 +32,7 @@ from customers.models import Contact
 from customers.selectors import deciding_customer_for, is_deciding_customer, units_decided_by
 from customers.services import contact_grant_portal_access, contact_revoke_portal_access
 from relationships import rules
+from relationships import services as relationship_services
 from relationships.context_processors import waiting_for_request
 from relationships.models import (
     Escalation,
@@ -54,9 +55,7 @@ from relationships.services import (
     escalation_comment,
     escalation_escalate,
     escalation_raise,
-    requirement_approve,
     requirement_prepare,
-    requirement_reject,
     requirement_submit,
     survey_invitation_state,
     survey_response_submit,
@@ -272,9 +271,10 @@ def requirement_decide(request, pk):
     requirement = _get_requirement(request, pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        decide = requirement_approve if form.cleaned_data["decision"] == "approve" else requirement_reject
         try:
-            decide(requirement=requirement, by=request.user, reason=form.cleaned_data["reason"])
+            requirement = relationship_services.requirement_decide(
+                requirement=requirement, by=request.user, **form.cleaned_data
+            )
         except DomainPermissionError as error:
             return _render_requirement(
                 request, _get_requirement(request, pk), permission_error=error.message, status=403

@@ -363,7 +363,10 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class RejectionSerializer(serializers.Serializer):
-    reason = StrictCharField(help_text="Why the requirement is rejected.")
+    # Required, but by the service (requirement_decide), so every door says the same.
+    reason = StrictCharField(
+        required=False, allow_blank=True, default="", help_text="Why the requirement is rejected: required."
+    )
 
 
 class OpportunityInputSerializer(ModelSerializer):

@@ -147,11 +147,7 @@ class RequirementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        requirement = self.get_object()
-        reason = self.validated()["reason"]
-        return self.respond(
-            services.requirement_approve(requirement=requirement, by=request.user, reason=reason)
-        )
+        return self._decide("approve")
 
     @_requirement_step(
         "Reject a requirement, saying why (the unit's deciding customer only)",
@@ -159,11 +155,13 @@ class RequirementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        requirement = self.get_object()
-        reason = self.validated()["reason"]
-        return self.respond(
-            services.requirement_reject(requirement=requirement, by=request.user, reason=reason)
+        return self._decide("reject")
+
+    def _decide(self, decision: str):
+        requirement = services.requirement_decide(
+            requirement=self.get_object(), by=self.request.user, decision=decision, **self.validated()
         )
+        return self.respond(requirement)
 
     @_requirement_step("Start delivering an approved requirement (IT staff of the unit)")
     @action(detail=True, methods=["post"], url_path="start-delivery")

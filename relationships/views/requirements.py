@@ -1,5 +1,7 @@
 """Requirements (a pipeline board by status) and opportunities."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q
@@ -113,10 +115,14 @@ def requirement_detail(request, pk):
     editable = unit_is_editable_by(user=request.user, unit=requirement.unit)
     if request.method == "POST":
         step = request.POST.get("step")
+        reason = request.POST.get("reason", "")[:5000]
         step_services = {
             "submit": (services.requirement_submit, "submitted to the deciding customer"),
             "start": (services.requirement_start_delivery, "taken into delivery"),
             "deliver": (services.requirement_deliver, "marked delivered"),
+            # The business decides; asked here, the service answers who may (never staff).
+            "approve": (partial(services.requirement_decide, decision="approve", reason=reason), "approved"),
+            "reject": (partial(services.requirement_decide, decision="reject", reason=reason), "rejected"),
         }
         if step not in step_services:
             messages.error(request, "Unknown step.")
