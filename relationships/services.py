@@ -194,6 +194,33 @@ def _ensure_may_change_action(*, user, action: FollowUpAction) -> None:
         )
 
 
+def _ensure_sources_of_unit(
+    *,
+    unit: BusinessUnit,
+    interaction: Interaction | None,
+    escalation: Escalation | None,
+    survey_response: SurveyResponse | None,
+    agreement: Agreement | None,
+) -> None:
+    """An action is linked only to an interaction, escalation, survey answer or agreement
+    of its own unit: the work agreed about one unit is never filed under another. So what
+    it is linked to is something the person who may open the action (who may edit its unit)
+    may see and change too."""
+    sources = [
+        ("interaction", interaction, "interaction", "an", lambda i: f" “{i.subject}”"),
+        ("escalation", escalation, "escalation", "an", lambda e: f" “{e.subject}”"),
+        ("survey_response", survey_response, "survey answer", "a", lambda r: f" of {r.invitation.contact}"),
+        ("agreement", agreement, "agreement", "an", lambda a: f" {a.reference}"),
+    ]
+    for field, source, what, article, name in sources:
+        if source is not None and source.unit_id != unit.pk:
+            raise DomainError(
+                f"The {what}{name(source)} is of {source.unit.name}, not of {unit.name}: an action "
+                f"is linked only to {article} {what} of its own unit.",
+                field=field,
+            )
+
+
 @transaction.atomic
 def action_create(
     *,
@@ -211,13 +238,21 @@ def action_create(
     """Open a follow-up action. `by` None means the portal itself opened it (a job).
 
     A person sets a due date of today or later. A job may record a date already passed
-    (the agreement review that fell due last week is due then, not today)."""
+    (the agreement review that fell due last week is due then, not today). What the action
+    comes from is of its own unit (_ensure_sources_of_unit)."""
     if by is not None:
         ensure_can_edit_unit(user=by, unit=unit)
         if rules.sets_a_past_date(value=due_on, today=timezone.localdate()):
             raise DomainError(DUE_IN_THE_PAST, field="due_on")
     if owner is None or not owner.is_staff:
         raise DomainError("An action is owned by a member of IT staff.", field="owner")
+    _ensure_sources_of_unit(
+        unit=unit,
+        interaction=interaction,
+        escalation=escalation,
+        survey_response=survey_response,
+        agreement=agreement,
+    )
     return FollowUpAction.objects.create(
         unit=unit,
         title=title,

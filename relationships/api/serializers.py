@@ -329,8 +329,13 @@ class InteractionInputSerializer(serializers.Serializer):
 
 class FollowUpActionInputSerializer(ActionInputSerializer):
     unit = unit_field()
+    # Any interaction the caller sees; the service refuses one of another unit, by name.
     interaction = ScopedPrimaryKeyRelatedField(
-        queryset=Interaction.objects.all(), scope=_visible, required=False, allow_null=True, default=None
+        queryset=Interaction.objects.all(),
+        scope=lambda queryset, user: queryset.visible_to(user),
+        required=False,
+        allow_null=True,
+        default=None,
     )
     escalation = ScopedPrimaryKeyRelatedField(
         queryset=Escalation.objects.all(), scope=_visible, required=False, allow_null=True, default=None

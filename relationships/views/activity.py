@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -361,28 +362,35 @@ def action_reopen(request, pk):
     return redirect(next_url(request, reverse("relationships:action-detail", args=[action.pk])))
 
 
+def _source_or_404(queryset, pk):
+    """What a new action is opened from (?interaction= or ?escalation=): none, or one the
+    person sees (404 otherwise)."""
+    if not pk:
+        return None
+    if not str(pk).isdigit():
+        raise Http404
+    return get_object_or_404(queryset.select_related("unit"), pk=pk)
+
+
 @staff_required
 def action_create(request):
     """A follow-up action for a unit; opened from an interaction or an escalation it is
     linked to it, so meeting notes and complaints become tracked work."""
     units = _editable_units(request.user)
-    interaction = escalation = None
-    interaction_id = request.POST.get("interaction") or request.GET.get("interaction")
-    if interaction_id and str(interaction_id).isdigit():
-        interaction = Interaction.objects.filter(pk=interaction_id, unit__in=units).first()
-    escalation_id = request.POST.get("escalation") or request.GET.get("escalation")
-    if escalation_id and str(escalation_id).isdigit():
-        escalation = Escalation.objects.filter(pk=escalation_id, unit__in=units).first()
+    interaction = _source_or_404(
+        Interaction.objects.visible_to(request.user),
+        request.POST.get("interaction") or request.GET.get("interaction"),
+    )
+    escalation = _source_or_404(
+        Escalation.objects.all(), request.POST.get("escalation") or request.GET.get("escalation")
+    )
     source = interaction or escalation
     initial = {"owner": request.user.pk, "unit": source.unit_id if source else request.GET.get("unit")}
     form = ActionForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        # Another unit chosen: a free-standing action.
-        if interaction is not None and interaction.unit_id != data["unit"].pk:
-            interaction = None
-        if escalation is not None and escalation.unit_id != data["unit"].pk:
-            escalation = None
+        # What it comes from goes to the service as given: one of another unit is refused
+        # there with its reason, never dropped without a word.
         try:
             action = services.action_create(
                 unit=data["unit"],
