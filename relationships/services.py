@@ -328,14 +328,17 @@ def _action_write_status(action: FollowUpAction, status: str) -> FollowUpAction:
 
 @transaction.atomic
 def opportunity_save(*, opportunity: Opportunity, by) -> Opportunity:
-    """Create or change an opportunity: staff of the unit's portfolio only (and, when it
-    moves to another unit, of that unit's too)."""
+    """Create or change an opportunity (the staff form and the API both hand it over with
+    their changes applied): staff of the unit's portfolio only (and, when it moves to
+    another unit, of that unit's too); its owner, if any, is a member of IT staff."""
     if opportunity.pk:
         previous = Opportunity.objects.select_related("unit").get(pk=opportunity.pk)
         ensure_can_edit_unit(user=by, unit=previous.unit)
     ensure_can_edit_unit(user=by, unit=opportunity.unit)
     if opportunity.estimated_annual_value is not None and opportunity.estimated_annual_value < 0:
         raise DomainError("The estimated value cannot be negative.", field="estimated_annual_value")
+    if opportunity.owner_id is not None and not opportunity.owner.is_staff:
+        raise DomainError("An opportunity is owned by a member of IT staff.", field="owner")
     opportunity.save()
     return opportunity
 
@@ -849,6 +852,20 @@ def escalation_comment(*, escalation: Escalation, by, note: str) -> EscalationEv
 
 
 # --- Satisfaction surveys -----------------------------------------------------------------
+
+
+@transaction.atomic
+def survey_campaign_save(*, campaign: SurveyCampaign, by) -> SurveyCampaign:
+    """Plan a survey campaign, or change its name or dates (handed over with the changes
+    applied): IT staff only; a campaign closes after it opens. Who planned it is kept."""
+    if not (by.is_authenticated and by.is_staff):
+        raise DomainPermissionError("Only IT staff plan survey campaigns.")
+    if campaign.opens_at and campaign.closes_at and campaign.closes_at <= campaign.opens_at:
+        raise DomainError("A campaign must close after it opens.", field="closes_at")
+    if campaign.pk is None:
+        campaign.created_by = by
+    campaign.save()
+    return campaign
 
 
 @transaction.atomic

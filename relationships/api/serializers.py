@@ -387,16 +387,11 @@ class OpportunityInputSerializer(ModelSerializer):
 
 
 class SurveyCampaignInputSerializer(ModelSerializer):
+    """A campaign closes after it opens: the service's rule (survey_campaign_save)."""
+
     class Meta:
         model = SurveyCampaign
         fields = ["name", "opens_at", "closes_at"]
-
-    def validate(self, attrs):
-        opens = attrs.get("opens_at", getattr(self.instance, "opens_at", None))
-        closes = attrs.get("closes_at", getattr(self.instance, "closes_at", None))
-        if opens and closes and closes <= opens:
-            raise serializers.ValidationError({"closes_at": "A campaign must close after it opens."})
-        return attrs
 
 
 class SurveyInvitationInputSerializer(serializers.Serializer):

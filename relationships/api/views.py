@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from brm.api.caching import CachedReadMixin
 from brm.api.history import HistoryMixin
-from brm.api.mixins import ModelWriteMixin, ServiceWriteMixin, visible_units
+from brm.api.mixins import ServiceWriteMixin, visible_units
 from brm.api.pagination import LargeTablePagination
 from brm.api.permissions import IsStaff, StaffWritesOnly
 from customers.models import BusinessUnit
@@ -24,6 +24,14 @@ from relationships.models import (
 )
 
 from . import filters, selectors, serializers
+
+
+def _changed(instance, changes: dict):
+    """The object with the changes of a PATCH applied, not saved: its service saves it."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    return instance
+
 
 READ = [CachedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
@@ -181,7 +189,7 @@ class RequirementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     create=extend_schema(summary="Record an opportunity for a unit of your portfolio"),
     partial_update=extend_schema(summary="Change an opportunity of your portfolio"),
 )
-class OpportunityViewSet(ModelWriteMixin, *READ):
+class OpportunityViewSet(ServiceWriteMixin, *READ):
     """Chances for IT to serve the business better; IT staff only."""
 
     queryset = Opportunity.objects.all()
@@ -200,19 +208,29 @@ class OpportunityViewSet(ModelWriteMixin, *READ):
     def get_queryset(self):
         return selectors.opportunity_list(user=self.request.user)
 
+    def create(self, request, *args, **kwargs):
+        opportunity = services.opportunity_save(opportunity=Opportunity(**self.validated()), by=request.user)
+        return self.respond(opportunity, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        opportunity = self.get_object()
+        changes = self.validated(instance=opportunity, partial=True)
+        return self.respond(
+            services.opportunity_save(opportunity=_changed(opportunity, changes), by=request.user)
+        )
+
 
 @extend_schema_view(
     list=extend_schema(summary="List survey campaigns (IT staff)"),
     create=extend_schema(summary="Plan a survey campaign (IT staff)"),
     partial_update=extend_schema(summary="Change a survey campaign's name or dates (IT staff)"),
 )
-class SurveyCampaignViewSet(ModelWriteMixin, *READ):
+class SurveyCampaignViewSet(ServiceWriteMixin, *READ):
     """Rounds of the satisfaction survey. The periodic jobs open, remind and close them."""
 
     queryset = SurveyCampaign.objects.all()
     permission_classes = [IsStaff]
     http_method_names = WRITE_METHODS
-    unit_attr = None
     serializer_class = serializers.SurveyCampaignSerializer
     input_serializers = {
         "create": serializers.SurveyCampaignInputSerializer,
@@ -226,10 +244,16 @@ class SurveyCampaignViewSet(ModelWriteMixin, *READ):
     def get_queryset(self):
         return selectors.campaign_list()
 
-    def save_instance(self, instance, data):
-        if instance.pk is None:
-            instance.created_by = self.request.user
-        return super().save_instance(instance, data)
+    def create(self, request, *args, **kwargs):
+        campaign = services.survey_campaign_save(campaign=SurveyCampaign(**self.validated()), by=request.user)
+        return self.respond(campaign, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        campaign = self.get_object()
+        changes = self.validated(instance=campaign, partial=True)
+        return self.respond(
+            services.survey_campaign_save(campaign=_changed(campaign, changes), by=request.user)
+        )
 
     @extend_schema(
         summary="Results of a campaign: satisfaction, NPS and response rate per unit and overall",
