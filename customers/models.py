@@ -67,13 +67,25 @@ class BusinessUnitQuerySet(models.QuerySet):
     def holding_budget_without_customer(self):
         """Units that hold a budget but where nobody at or above them can decide."""
         # Correlated, so only the units of the queryset are checked, not the whole tree.
-        return self.filter(has_budget=True).exclude(_has_deciding_customer())
+        return self.filter(has_budget=True).exclude(models.Exists(_customers_at_or_above()))
+
+    def decided_by(self, contacts):
+        """Units whose deciding customer (customers.selectors.deciding_customers_for, here
+        in SQL) is one of `contacts`: at or below a customer contact's unit, with no other
+        active customer nearer to the unit. No query of its own."""
+        condition = Q(pk__in=[])
+        for contact in contacts:
+            if contact.role != Contact.Role.CUSTOMER or not contact.is_active:
+                continue
+            nearer = _customers_at_or_above().filter(unit__depth__gt=contact.unit.depth)
+            condition |= Q(path__startswith=contact.unit.path) & ~models.Exists(nearer)
+        return self.filter(condition)
 
 
-def _has_deciding_customer():
-    # A unit has a deciding customer when an active customer contact sits on a unit whose
-    # path is a prefix of its own (itself or an ancestor).
-    return models.Exists(
+def _customers_at_or_above():
+    """The active customer contacts of the outer query's unit or of a unit above it (their
+    unit's path is a prefix of its own): the nearest of them is its deciding customer."""
+    return (
         Contact.objects.filter(role=Contact.Role.CUSTOMER, is_active=True)
         .annotate(prefix=Substr(models.OuterRef("path"), 1, Length("unit__path")))
         .filter(prefix=F("unit__path"))

@@ -11,7 +11,12 @@ from django.utils.http import urlsafe_base64_encode
 from core.domain import DomainError, DomainPermissionError
 
 from .models import BusinessObjective, BusinessUnit, Contact
-from .selectors import unit_is_editable_by, unit_may_be_created_under_by
+from .selectors import (
+    deciding_customer_for,
+    is_deciding_customer,
+    unit_is_editable_by,
+    unit_may_be_created_under_by,
+)
 
 
 def ensure_can_edit_unit(*, user, unit: BusinessUnit) -> None:
@@ -252,3 +257,20 @@ def objective_save(*, objective: BusinessObjective, by) -> BusinessObjective:
     _ensure_can_edit_units_of(user=by, row=objective, model=BusinessObjective)
     objective.save()
     return objective
+
+
+def ensure_deciding_customer(*, user, unit: BusinessUnit, what: str) -> Contact:
+    """Decisions for a unit (approving a requirement, signing an agreement) are taken by
+    its deciding customer only; returns their contact. A purchaser may prepare but never
+    decide, and staff never decide for the business."""
+    decider = deciding_customer_for(unit=unit)
+    if decider is None:
+        raise DomainError(
+            f"{unit.name} has no deciding customer yet: name a customer contact for it or a "
+            f"unit above it before anyone can {what}."
+        )
+    if not is_deciding_customer(user=user, decider=decider):
+        raise DomainPermissionError(
+            f"Only the deciding customer of {unit.name} ({decider.full_name}) may {what}."
+        )
+    return decider

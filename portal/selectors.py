@@ -14,6 +14,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from customers.models import BusinessUnit, Contact
+from customers.selectors import deciding_customers_for
 from relationships.models import Escalation, Interaction, Requirement, SurveyInvitation
 from relationships.services import survey_invitation_state
 from services.attainment import attainment_band, attainment_percent
@@ -35,29 +36,6 @@ def portal_contacts(*, user) -> list[Contact]:
 def portal_units(*, user):
     """The units a business contact sees: their own, and for a customer the units below."""
     return BusinessUnit.objects.visible_to(user).filter(is_active=True).select_related("relationship_manager")
-
-
-def deciding_customers_for_units(*, units) -> dict[int, Contact | None]:
-    """The deciding customer of each unit (nearest active customer at or above it), for a
-    whole list of units in one query: the customers of every unit on their paths."""
-    units = list(units)
-    ids = {ancestor for unit in units for ancestor in [*unit.ancestor_ids, unit.pk]}
-    customers = {
-        contact.unit_id: contact
-        for contact in Contact.objects.filter(unit_id__in=ids, role=Contact.Role.CUSTOMER, is_active=True)
-    }
-    result = {}
-    for unit in units:
-        result[unit.pk] = next(
-            (customers[uid] for uid in reversed([*unit.ancestor_ids, unit.pk]) if uid in customers), None
-        )
-    return result
-
-
-def units_decided_by(*, user, units) -> set[int]:
-    """Ids of the units (among `units`) for which `user` is the deciding customer."""
-    deciders = deciding_customers_for_units(units=units)
-    return {uid for uid, contact in deciders.items() if contact is not None and contact.user_id == user.pk}
 
 
 # --- Service levels -----------------------------------------------------------------------
@@ -242,9 +220,11 @@ def portal_orders(*, units):
 
 
 def portal_shared_interactions(*, units):
-    """Only what IT chose to share: internal notes never leave this filter."""
+    """Only what IT chose to share (Interaction.objects.shared_with_business): internal
+    notes never leave this filter."""
     return (
-        Interaction.objects.filter(unit__in=units, is_shared_with_business=True)
+        Interaction.objects.shared_with_business()
+        .filter(unit__in=units)
         .select_related("unit")
         .order_by("-occurred_at")
     )
@@ -282,7 +262,7 @@ def portal_home(*, user) -> dict:
     number of units, services, measurements or requests. What waits for the person (the
     requests they must decide) is relationships.selectors_waiting, as in the navigation."""
     units = list(portal_units(user=user))  # 2: the person's contacts, then their units
-    deciders = deciding_customers_for_units(units=units)  # 3
+    deciders = deciding_customers_for(units=units)  # 3
     subscriptions = portal_subscriptions_with_agreements(units=units)  # 4, 5: and their agreements
     levels = subscription_levels(subscriptions=subscriptions)  # 6, 7
     requirements = portal_requirements(units=units)

@@ -29,6 +29,7 @@ from core.history import history_section
 from core.throttling import SurveyLinkThrottle, throttle
 from customers import roles
 from customers.models import Contact
+from customers.selectors import deciding_customer_for, is_deciding_customer, units_decided_by
 from customers.services import contact_grant_portal_access, contact_revoke_portal_access
 from notifications.models import NotificationPreference
 from notifications.pages import preferences_page
@@ -44,6 +45,7 @@ from portal.forms import (
     SurveyForm,
 )
 from relationships import rules
+from relationships import services as relationship_services
 from relationships.context_processors import waiting_for_request
 from relationships.models import Escalation, EscalationEvent, Requirement, SurveyInvitation, hash_survey_token
 from relationships.notifications import (
@@ -59,9 +61,7 @@ from relationships.services import (
     escalation_comment,
     escalation_escalate,
     escalation_raise,
-    requirement_approve,
     requirement_prepare,
-    requirement_reject,
     requirement_submit,
     survey_invitation_state,
     survey_response_submit,
@@ -139,7 +139,7 @@ def requirement_list(request):
             "page": page,
             "status": status,
             "statuses": Requirement.Status.choices,
-            "decides_for": selectors.units_decided_by(user=request.user, units=units),
+            "decides_for": units_decided_by(user=request.user, units=units),
             "nav": "requirements",
         },
     )
@@ -198,11 +198,9 @@ def _get_requirement(request, pk):
 
 
 def _render_requirement(request, requirement, *, decision_form=None, permission_error=None, status=200):
-    decider = selectors.deciding_customers_for_units(units=[requirement.unit])[requirement.unit_id]
-    can_decide = (
-        requirement.status == Requirement.Status.SUBMITTED
-        and decider is not None
-        and decider.user_id == request.user.pk
+    decider = deciding_customer_for(unit=requirement.unit)
+    can_decide = requirement.status == Requirement.Status.SUBMITTED and is_deciding_customer(
+        user=request.user, decider=decider
     )
     return render(
         request,
@@ -266,9 +264,10 @@ def requirement_decide(request, pk):
     requirement = _get_requirement(request, pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        decide = requirement_approve if form.cleaned_data["decision"] == "approve" else requirement_reject
         try:
-            decide(requirement=requirement, by=request.user, reason=form.cleaned_data["reason"])
+            requirement = relationship_services.requirement_decide(
+                requirement=requirement, by=request.user, **form.cleaned_data
+            )
         except DomainPermissionError as error:
             return _render_requirement(
                 request, _get_requirement(request, pk), permission_error=error.message, status=403
@@ -531,7 +530,7 @@ def agreement_detail(request, pk):
     units = _units(request)
     agreement = get_object_or_404(selectors.portal_agreements(user=request.user, units=units), pk=pk)
     subscriptions = selectors.portal_agreement_subscriptions(agreement=agreement, units=units)
-    decider = selectors.deciding_customers_for_units(units=[agreement.unit])[agreement.unit_id]
+    decider = deciding_customer_for(unit=agreement.unit)
     return render(
         request,
         "portal/agreement_detail.html",
@@ -543,8 +542,7 @@ def agreement_detail(request, pk):
             # Review notes the person may open: shared, and of a unit they see.
             "reviews": list(selectors.portal_shared_interactions(units=units).filter(agreement=agreement)),
             "can_sign": agreement.status == Agreement.Status.DRAFT
-            and decider is not None
-            and decider.user_id == request.user.pk,
+            and is_deciding_customer(user=request.user, decider=decider),
             "nav": "home",
         },
     )

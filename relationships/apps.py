@@ -17,22 +17,19 @@ class RelationshipsConfig(AppConfig):
         # Who gets which mail, and how, is the relationship's rule; the outbox asks it.
         mail.use_rules(notifications)
 
-        def interactions(user, units):
-            visible = Interaction.objects.filter(unit__in=units)
-            if not user.is_staff:
-                visible = visible.filter(is_shared_with_business=True)
-            return visible.select_related("unit")
-
-        def of_visible_units(model):
-            return lambda user, units: model.objects.filter(unit__in=units).select_related("unit")
-
         search.register(
-            search.SearchKind("interaction", interactions, F("subject"), ("subject", "notes"), "unit.name")
+            search.SearchKind(
+                "interaction",
+                lambda user, units: Interaction.objects.visible_to(user, units=units).select_related("unit"),
+                F("subject"),
+                ("subject", "notes"),
+                "unit.name",
+            )
         )
         search.register(
             search.SearchKind(
                 "requirement",
-                of_visible_units(Requirement),
+                lambda user, units: Requirement.objects.visible_to(user, units=units).select_related("unit"),
                 F("title"),
                 ("title", "description"),
                 "unit.name",
@@ -41,7 +38,7 @@ class RelationshipsConfig(AppConfig):
         search.register(
             search.SearchKind(
                 "escalation",
-                of_visible_units(Escalation),
+                lambda user, units: Escalation.objects.filter(unit__in=units).select_related("unit"),
                 F("subject"),
                 ("subject", "description"),
                 "unit.name",

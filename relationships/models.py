@@ -12,6 +12,7 @@ from customers.models import BusinessUnit, Contact
 from services.models import Agreement, Service, Subscription
 
 from . import rules
+from .querysets import InteractionQuerySet, OpportunityQuerySet, RequirementQuerySet, StaffRowsQuerySet
 
 
 class Interaction(models.Model):
@@ -55,6 +56,8 @@ class Interaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = InteractionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at"]
         indexes = [
@@ -67,7 +70,7 @@ class Interaction(models.Model):
         return f"{self.get_kind_display()}: {self.subject}"
 
 
-class FollowUpActionQuerySet(models.QuerySet):
+class FollowUpActionQuerySet(StaffRowsQuerySet):
     def open(self):
         return self.filter(status__in=FollowUpAction.OPEN_STATUSES)
 
@@ -185,6 +188,7 @@ class Requirement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RequirementQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -234,6 +238,8 @@ class Opportunity(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OpportunityQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -208,11 +208,14 @@ class UnitOverview:
     agreements_hidden: int = 0
 
 
-def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> UnitOverview:
+def unit_overview(
+    *, unit: BusinessUnit, today: datetime.date | None = None, shared_only: bool = False
+) -> UnitOverview:
     """The 360° view of a unit. A unit with sub-units rolls up their activity and figures
     (subscriptions, agreements, interactions, requirements, opportunities, escalations,
-    surveys); contacts and objectives are the unit's own. About 16 queries, whatever the
-    size of the subtree."""
+    surveys); contacts and objectives are the unit's own. `shared_only`: the timeline has
+    only the interactions shared with the business. About 16 queries, whatever the size of
+    the subtree."""
     today = today or timezone.localdate()
     subtree = BusinessUnit.objects.subtree_of(unit)
     in_subtree = Q(unit__path__startswith=unit.path)
@@ -272,7 +275,7 @@ def unit_overview(*, unit: BusinessUnit, today: datetime.date | None = None) -> 
         )
         .order_by("-raised_at")[:20]
     )
-    timeline = unit_timeline(unit=unit)
+    timeline = unit_timeline(unit=unit, shared_only=shared_only)
     survey_rows = list(
         SurveyResponse.objects.filter(in_subtree)
         .values("campaign__name", "campaign__opens_at")
@@ -340,11 +343,12 @@ def action_list_with_source():
     )
 
 
-def unit_timeline(*, unit: BusinessUnit) -> list:
-    """The latest interactions of a unit and its sub-units, with who was there and the
-    actions agreed: three queries."""
+def unit_timeline(*, unit: BusinessUnit, shared_only: bool = False) -> list:
+    """The latest interactions of a unit and its sub-units (`shared_only`: of those shared
+    with the business), with who was there and the actions agreed: three queries."""
+    interactions = Interaction.objects.shared_with_business() if shared_only else Interaction.objects.all()
     return list(
-        Interaction.objects.filter(unit__path__startswith=unit.path)
+        interactions.filter(unit__path__startswith=unit.path)
         .select_related("unit", "created_by")
         .prefetch_related(
             "contacts", Prefetch("actions", queryset=FollowUpAction.objects.select_related("owner"))
@@ -494,10 +498,7 @@ def unit_relationship_file(*, unit: BusinessUnit, business_copy: bool = False) -
     """The unit's 360° view laid out for a service review meeting, plus its open follow-up
     actions. `business_copy` leaves out what IT keeps to itself (interactions not shared
     with the business, opportunities, the health score). unit_overview's queries plus one."""
-    overview = unit_overview(unit=unit)
-    timeline = overview.timeline
-    if business_copy:
-        timeline = [interaction for interaction in timeline if interaction.is_shared_with_business]
+    overview = unit_overview(unit=unit, shared_only=business_copy)
     open_actions = list(
         FollowUpAction.objects.open()
         .filter(unit__path__startswith=unit.path)
@@ -506,7 +507,7 @@ def unit_relationship_file(*, unit: BusinessUnit, business_copy: bool = False) -
     )
     return {
         "o": overview,
-        "timeline": timeline,
+        "timeline": overview.timeline,
         "open_actions": open_actions,
         "business_copy": business_copy,
         "today": timezone.localdate(),

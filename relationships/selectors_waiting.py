@@ -16,12 +16,11 @@ never disagrees with the list.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
-from django.db.models.functions import Length, Substr
+from django.db.models import Case, Count, IntegerField, Q, Value, When, Window
 from django.utils import timezone
 
 from customers import roles
-from customers.models import Contact
+from customers.models import BusinessUnit, Contact
 from services.selectors import order_queue_for
 
 from .models import Escalation, FollowUpAction, Requirement
@@ -116,23 +115,6 @@ def _staff_waiting(*, user, today: datetime.date, now: datetime.datetime) -> Wai
     )
 
 
-def _decided_by(customer_contacts) -> Q:
-    """Requirements of the units these customer contacts decide for: at or below a
-    contact's unit, with no other active customer nearer to the requirement's unit (the
-    rule of customers.selectors.deciding_customer_for, as a filter)."""
-    condition = Q(pk__in=[])
-    for contact in customer_contacts:
-        nearer_customer = (
-            Contact.objects.filter(role=Contact.Role.CUSTOMER, is_active=True)
-            .annotate(path_length=Length("unit__path"))
-            .filter(path_length__gt=len(contact.unit.path))
-            .annotate(prefix=Substr(OuterRef("unit__path"), 1, Length("unit__path")))
-            .filter(prefix=F("unit__path"))
-        )
-        condition |= Q(unit__path__startswith=contact.unit.path) & ~Exists(nearer_customer)
-    return condition
-
-
 def _business_waiting(*, user) -> WaitingList:
     # 1 the person's customer contacts; 2 the requests they must decide (customers only).
     customers = list(
@@ -142,7 +124,7 @@ def _business_waiting(*, user) -> WaitingList:
         return WaitingList(totals={"decisions": 0})
     decisions, total, _ = _first_with_total(
         Requirement.objects.filter(status=Requirement.Status.SUBMITTED)
-        .filter(_decided_by(customers))
+        .filter(unit__in=BusinessUnit.objects.decided_by(customers))
         .select_related("unit", "service", "prepared_by")
         .order_by("submitted_at", "pk")
     )

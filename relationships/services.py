@@ -16,11 +16,11 @@ from customers.selectors import (
     unit_is_editable_by,
     unit_is_visible_to,
 )
-from customers.services import ensure_can_edit_unit
+from customers.services import ensure_can_edit_unit, ensure_deciding_customer
 from notifications.mail import email_enqueue, email_enqueue_many, email_send_later
 from notifications.models import OutgoingEmail
 from services.models import Agreement, Service, Subscription
-from services.services import agreement_reviewed, ensure_deciding_customer
+from services.services import agreement_reviewed
 from webhooks.events import EventType, emit, emit_many
 
 from . import rules
@@ -199,6 +199,33 @@ def _ensure_may_change_action(*, user, action: FollowUpAction) -> None:
         )
 
 
+def _ensure_sources_of_unit(
+    *,
+    unit: BusinessUnit,
+    interaction: Interaction | None,
+    escalation: Escalation | None,
+    survey_response: SurveyResponse | None,
+    agreement: Agreement | None,
+) -> None:
+    """An action is linked only to an interaction, escalation, survey answer or agreement
+    of its own unit: the work agreed about one unit is never filed under another. So what
+    it is linked to is something the person who may open the action (who may edit its unit)
+    may see and change too."""
+    sources = [
+        ("interaction", interaction, "interaction", "an", lambda i: f" “{i.subject}”"),
+        ("escalation", escalation, "escalation", "an", lambda e: f" “{e.subject}”"),
+        ("survey_response", survey_response, "survey answer", "a", lambda r: f" of {r.invitation.contact}"),
+        ("agreement", agreement, "agreement", "an", lambda a: f" {a.reference}"),
+    ]
+    for field, source, what, article, name in sources:
+        if source is not None and source.unit_id != unit.pk:
+            raise DomainError(
+                f"The {what}{name(source)} is of {source.unit.name}, not of {unit.name}: an action "
+                f"is linked only to {article} {what} of its own unit.",
+                field=field,
+            )
+
+
 @transaction.atomic
 def action_create(
     *,
@@ -216,13 +243,21 @@ def action_create(
     """Open a follow-up action. `by` None means the portal itself opened it (a job).
 
     A person sets a due date of today or later. A job may record a date already passed
-    (the agreement review that fell due last week is due then, not today)."""
+    (the agreement review that fell due last week is due then, not today). What the action
+    comes from is of its own unit (_ensure_sources_of_unit)."""
     if by is not None:
         ensure_can_edit_unit(user=by, unit=unit)
         if rules.sets_a_past_date(value=due_on, today=timezone.localdate()):
             raise DomainError(DUE_IN_THE_PAST, field="due_on")
     if owner is None or not owner.is_staff:
         raise DomainError("An action is owned by a member of IT staff.", field="owner")
+    _ensure_sources_of_unit(
+        unit=unit,
+        interaction=interaction,
+        escalation=escalation,
+        survey_response=survey_response,
+        agreement=agreement,
+    )
     return FollowUpAction.objects.create(
         unit=unit,
         title=title,
@@ -298,14 +333,17 @@ def _action_write_status(action: FollowUpAction, status: str) -> FollowUpAction:
 
 @transaction.atomic
 def opportunity_save(*, opportunity: Opportunity, by) -> Opportunity:
-    """Create or change an opportunity: staff of the unit's portfolio only (and, when it
-    moves to another unit, of that unit's too)."""
+    """Create or change an opportunity (the staff form and the API both hand it over with
+    their changes applied): staff of the unit's portfolio only (and, when it moves to
+    another unit, of that unit's too); its owner, if any, is a member of IT staff."""
     if opportunity.pk:
         previous = Opportunity.objects.select_related("unit").get(pk=opportunity.pk)
         ensure_can_edit_unit(user=by, unit=previous.unit)
     ensure_can_edit_unit(user=by, unit=opportunity.unit)
     if opportunity.estimated_annual_value is not None and opportunity.estimated_annual_value < 0:
         raise DomainError("The estimated value cannot be negative.", field="estimated_annual_value")
+    if opportunity.owner_id is not None and not opportunity.owner.is_staff:
+        raise DomainError("An opportunity is owned by a member of IT staff.", field="owner")
     opportunity.save()
     return opportunity
 
@@ -419,11 +457,27 @@ def requirement_submit(*, requirement: Requirement, by) -> Requirement:
     return requirement
 
 
-def _requirement_decide(*, requirement: Requirement, by, status: str, reason: str, verb: str) -> Requirement:
-    """The decision is kept (who, when, why); the unit's relationship manager and the
-    contact who prepared the request are told."""
-    decider = ensure_deciding_customer(user=by, unit=requirement.unit, what=f"{verb} a requirement")
-    _ensure_status(requirement, Requirement.Status.SUBMITTED, doing=f"{verb}d")
+# What the deciding customer may decide, and the status each decision gives.
+DECISIONS = {"approve": Requirement.Status.APPROVED, "reject": Requirement.Status.REJECTED}
+
+
+@transaction.atomic
+def requirement_decide(*, requirement: Requirement, by, decision: str, reason: str = "") -> Requirement:
+    """Approve or reject a submitted requirement: only the deciding customer of its unit
+    decides (customers.services.ensure_deciding_customer); a purchaser prepares but never
+    decides, and staff never decide for the business. A rejection says why. The decision
+    is kept (who, when, why); the unit's relationship manager and the contact who prepared
+    the request are told. The portal's decision, the API's approve and reject and the staff
+    page all come here."""
+    if decision not in DECISIONS:
+        raise DomainError("Choose whether to approve or to reject the requirement.", field="decision")
+    # Locked and read afresh: two decisions at once cannot both find it awaiting one.
+    requirement.refresh_from_db(from_queryset=Requirement.objects.select_for_update())
+    status = DECISIONS[decision]
+    decider = ensure_deciding_customer(user=by, unit=requirement.unit, what=f"{decision} a requirement")
+    _ensure_status(requirement, Requirement.Status.SUBMITTED, doing=status.label.lower())
+    if decision == "reject" and not reason.strip():
+        raise DomainError("Say why the requirement is rejected.", field="reason")
     requirement.status = status
     requirement.decided_by = decider
     requirement.decided_at = timezone.now()
@@ -449,24 +503,6 @@ def _requirement_decide(*, requirement: Requirement, by, status: str, reason: st
         )
     emit(EventType.REQUIREMENT_DECIDED, requirement)
     return requirement
-
-
-@transaction.atomic
-def requirement_approve(*, requirement: Requirement, by, reason: str = "") -> Requirement:
-    """Only the deciding customer of the unit approves; a purchaser never does."""
-    return _requirement_decide(
-        requirement=requirement, by=by, status=Requirement.Status.APPROVED, reason=reason, verb="approve"
-    )
-
-
-@transaction.atomic
-def requirement_reject(*, requirement: Requirement, by, reason: str) -> Requirement:
-    """Only the deciding customer rejects, and says why."""
-    if not reason.strip():
-        raise DomainError("Say why the requirement is rejected.", field="reason")
-    return _requirement_decide(
-        requirement=requirement, by=by, status=Requirement.Status.REJECTED, reason=reason, verb="reject"
-    )
 
 
 @transaction.atomic
@@ -841,6 +877,20 @@ def escalation_comment(*, escalation: Escalation, by, note: str) -> EscalationEv
 
 
 # --- Satisfaction surveys -----------------------------------------------------------------
+
+
+@transaction.atomic
+def survey_campaign_save(*, campaign: SurveyCampaign, by) -> SurveyCampaign:
+    """Plan a survey campaign, or change its name or dates (handed over with the changes
+    applied): IT staff only; a campaign closes after it opens. Who planned it is kept."""
+    if not (by.is_authenticated and by.is_staff):
+        raise DomainPermissionError("Only IT staff plan survey campaigns.")
+    if campaign.opens_at and campaign.closes_at and campaign.closes_at <= campaign.opens_at:
+        raise DomainError("A campaign must close after it opens.", field="closes_at")
+    if campaign.pk is None:
+        campaign.created_by = by
+    campaign.save()
+    return campaign
 
 
 @transaction.atomic

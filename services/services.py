@@ -7,26 +7,11 @@ from django.utils import timezone
 
 from core.domain import DomainError, DomainPermissionError
 from customers import roles
-from customers.models import BusinessUnit, Contact
-from customers.selectors import contacts_of_user_for_unit, deciding_customer_for, unit_is_editable_by
+from customers.models import BusinessUnit
+from customers.selectors import contacts_of_user_for_unit, unit_is_editable_by
+from customers.services import ensure_deciding_customer
 
 from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
-
-
-def ensure_deciding_customer(*, user, unit: BusinessUnit, what: str) -> Contact:
-    """Decisions for a unit are taken by its deciding customer only; returns their contact.
-    A purchaser may prepare but never decide, and staff never decide for the business."""
-    decider = deciding_customer_for(unit=unit)
-    if decider is None:
-        raise DomainError(
-            f"{unit.name} has no deciding customer yet: name a customer contact for it or a "
-            f"unit above it before anyone can {what}."
-        )
-    if decider.user_id is None or decider.user_id != user.pk:
-        raise DomainPermissionError(
-            f"Only the deciding customer of {unit.name} ({decider.full_name}) may {what}."
-        )
-    return decider
 
 
 @transaction.atomic

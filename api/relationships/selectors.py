@@ -21,26 +21,23 @@ from relationships.selectors_survey import campaign_results as survey_results
 
 def interaction_list(*, user):
     """A business contact sees only the interactions whose notes are shared with them."""
-    queryset = Interaction.objects.select_related("unit", "created_by", "agreement").prefetch_related(
-        "contacts", "staff"
+    return (
+        Interaction.objects.visible_to(user)
+        .select_related("unit", "created_by", "agreement")
+        .prefetch_related("contacts", "staff")
     )
-    if not user.is_staff:
-        queryset = queryset.filter(is_shared_with_business=True)
-    return scope_to_visible_units(queryset, user)
 
 
 def action_list(*, user):
-    return scope_to_visible_units(FollowUpAction.objects.select_related("unit", "owner"), user)
+    return FollowUpAction.objects.visible_to(user).select_related("unit", "owner")
 
 
 def requirement_list(*, user):
-    return scope_to_visible_units(
-        Requirement.objects.select_related("unit", "service", "prepared_by", "decided_by"), user
-    )
+    return Requirement.objects.visible_to(user).select_related("unit", "service", "prepared_by", "decided_by")
 
 
 def opportunity_list(*, user):
-    return scope_to_visible_units(Opportunity.objects.select_related("unit", "owner"), user)
+    return Opportunity.objects.visible_to(user).select_related("unit", "owner")
 
 
 def campaign_list():

@@ -329,8 +329,13 @@ class InteractionInputSerializer(serializers.Serializer):
 
 class FollowUpActionInputSerializer(ActionInputSerializer):
     unit = unit_field()
+    # Any interaction the caller sees; the service refuses one of another unit, by name.
     interaction = ScopedPrimaryKeyRelatedField(
-        queryset=Interaction.objects.all(), scope=_visible, required=False, allow_null=True, default=None
+        queryset=Interaction.objects.all(),
+        scope=lambda queryset, user: queryset.visible_to(user),
+        required=False,
+        allow_null=True,
+        default=None,
     )
     escalation = ScopedPrimaryKeyRelatedField(
         queryset=Escalation.objects.all(), scope=_visible, required=False, allow_null=True, default=None
@@ -363,7 +368,10 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class RejectionSerializer(serializers.Serializer):
-    reason = StrictCharField(help_text="Why the requirement is rejected.")
+    # Required, but by the service (requirement_decide), so every door says the same.
+    reason = StrictCharField(
+        required=False, allow_blank=True, default="", help_text="Why the requirement is rejected: required."
+    )
 
 
 class OpportunityInputSerializer(ModelSerializer):
@@ -379,16 +387,11 @@ class OpportunityInputSerializer(ModelSerializer):
 
 
 class SurveyCampaignInputSerializer(ModelSerializer):
+    """A campaign closes after it opens: the service's rule (survey_campaign_save)."""
+
     class Meta:
         model = SurveyCampaign
         fields = ["name", "opens_at", "closes_at"]
-
-    def validate(self, attrs):
-        opens = attrs.get("opens_at", getattr(self.instance, "opens_at", None))
-        closes = attrs.get("closes_at", getattr(self.instance, "closes_at", None))
-        if opens and closes and closes <= opens:
-            raise serializers.ValidationError({"closes_at": "A campaign must close after it opens."})
-        return attrs
 
 
 class SurveyInvitationInputSerializer(serializers.Serializer):

@@ -5,10 +5,9 @@ from rest_framework.response import Response
 
 from api.caching import CachedReadMixin
 from api.history import HistoryMixin
-from api.mixins import ModelWriteMixin, ServiceWriteMixin, visible_units
+from api.mixins import ServiceWriteMixin, visible_units
 from api.pagination import LargeTablePagination
 from api.permissions import IsStaff, StaffWritesOnly
-from api.relationships import filters, selectors, serializers
 from customers.models import BusinessUnit
 from relationships import services
 from relationships.health import annotate_health_inputs, health_from_annotated
@@ -22,6 +21,16 @@ from relationships.models import (
     SurveyInvitation,
     SurveyResponse,
 )
+
+from . import filters, selectors, serializers
+
+
+def _changed(instance, changes: dict):
+    """The object with the changes of a PATCH applied, not saved: its service saves it."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    return instance
+
 
 READ = [CachedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
@@ -145,11 +154,7 @@ class RequirementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        requirement = self.get_object()
-        reason = self.validated()["reason"]
-        return self.respond(
-            services.requirement_approve(requirement=requirement, by=request.user, reason=reason)
-        )
+        return self._decide("approve")
 
     @_requirement_step(
         "Reject a requirement, saying why (the unit's deciding customer only)",
@@ -157,11 +162,13 @@ class RequirementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        requirement = self.get_object()
-        reason = self.validated()["reason"]
-        return self.respond(
-            services.requirement_reject(requirement=requirement, by=request.user, reason=reason)
+        return self._decide("reject")
+
+    def _decide(self, decision: str):
+        requirement = services.requirement_decide(
+            requirement=self.get_object(), by=self.request.user, decision=decision, **self.validated()
         )
+        return self.respond(requirement)
 
     @_requirement_step("Start delivering an approved requirement (IT staff of the unit)")
     @action(detail=True, methods=["post"], url_path="start-delivery")
@@ -181,7 +188,7 @@ class RequirementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     create=extend_schema(summary="Record an opportunity for a unit of your portfolio"),
     partial_update=extend_schema(summary="Change an opportunity of your portfolio"),
 )
-class OpportunityViewSet(ModelWriteMixin, *READ):
+class OpportunityViewSet(ServiceWriteMixin, *READ):
     """Chances for IT to serve the business better; IT staff only."""
 
     queryset = Opportunity.objects.all()
@@ -200,19 +207,29 @@ class OpportunityViewSet(ModelWriteMixin, *READ):
     def get_queryset(self):
         return selectors.opportunity_list(user=self.request.user)
 
+    def create(self, request, *args, **kwargs):
+        opportunity = services.opportunity_save(opportunity=Opportunity(**self.validated()), by=request.user)
+        return self.respond(opportunity, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        opportunity = self.get_object()
+        changes = self.validated(instance=opportunity, partial=True)
+        return self.respond(
+            services.opportunity_save(opportunity=_changed(opportunity, changes), by=request.user)
+        )
+
 
 @extend_schema_view(
     list=extend_schema(summary="List survey campaigns (IT staff)"),
     create=extend_schema(summary="Plan a survey campaign (IT staff)"),
     partial_update=extend_schema(summary="Change a survey campaign's name or dates (IT staff)"),
 )
-class SurveyCampaignViewSet(ModelWriteMixin, *READ):
+class SurveyCampaignViewSet(ServiceWriteMixin, *READ):
     """Rounds of the satisfaction survey. The periodic jobs open, remind and close them."""
 
     queryset = SurveyCampaign.objects.all()
     permission_classes = [IsStaff]
     http_method_names = WRITE_METHODS
-    unit_attr = None
     serializer_class = serializers.SurveyCampaignSerializer
     input_serializers = {
         "create": serializers.SurveyCampaignInputSerializer,
@@ -226,10 +243,16 @@ class SurveyCampaignViewSet(ModelWriteMixin, *READ):
     def get_queryset(self):
         return selectors.campaign_list()
 
-    def save_instance(self, instance, data):
-        if instance.pk is None:
-            instance.created_by = self.request.user
-        return super().save_instance(instance, data)
+    def create(self, request, *args, **kwargs):
+        campaign = services.survey_campaign_save(campaign=SurveyCampaign(**self.validated()), by=request.user)
+        return self.respond(campaign, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        campaign = self.get_object()
+        changes = self.validated(instance=campaign, partial=True)
+        return self.respond(
+            services.survey_campaign_save(campaign=_changed(campaign, changes), by=request.user)
+        )
 
     @extend_schema(
         summary="Results of a campaign: satisfaction, NPS and response rate per unit and overall",

@@ -4,7 +4,7 @@ from django.db import IntegrityError
 
 from core.domain import DomainError, DomainPermissionError
 from customers.models import BusinessUnit, Contact
-from customers.selectors import deciding_customer_for
+from customers.selectors import deciding_customer_for, deciding_customers_for, units_decided_by
 from customers.services import contact_save, ensure_can_edit_unit, unit_move
 from tests.customers.factories import BusinessUnitFactory, ContactFactory
 
@@ -72,6 +72,46 @@ def test_an_inactive_customer_decides_nothing(unit_a, customer_a):
     customer_a.is_active = False
     customer_a.save()
     assert deciding_customer_for(unit=unit_a) is None
+
+
+def test_deciding_customers_for_many_units_in_one_query(
+    django_assert_num_queries, division, unit_a, unit_b, customer_a, contact_b
+):
+    deeper = BusinessUnitFactory(parent=unit_a)
+    with django_assert_num_queries(1):
+        result = deciding_customers_for(units=[division, unit_a, deeper, unit_b])
+    assert result == {
+        division.pk: customer_a,
+        unit_a.pk: customer_a,
+        deeper.pk: customer_a,
+        unit_b.pk: contact_b,
+    }
+
+
+def test_units_decided_by(customer_a, purchaser_a, division, unit_a, unit_b):
+    assert units_decided_by(user=customer_a.user, units=[division, unit_a, unit_b]) == {
+        division.pk,
+        unit_a.pk,
+    }
+    assert units_decided_by(user=purchaser_a.user, units=[unit_a]) == set()
+
+
+def test_the_sql_form_of_the_rule_agrees_with_the_python_one(
+    company, division, unit_a, unit_b, customer_a, purchaser_a, contact_b
+):
+    deeper = BusinessUnitFactory(parent=unit_a)
+    own = ContactFactory(unit=deeper, role=Contact.Role.CUSTOMER)  # decides for `deeper` instead
+    units = [company, division, unit_a, deeper, unit_b]
+    deciders = deciding_customers_for(units=units)
+
+    for contact in (customer_a, own, contact_b, purchaser_a):
+        decided = set(BusinessUnit.objects.decided_by([contact]).values_list("pk", flat=True))
+        assert decided == {pk for pk, decider in deciders.items() if decider == contact}, contact
+    assert set(BusinessUnit.objects.decided_by([customer_a, contact_b])) == {division, unit_a, unit_b}
+    BusinessUnit.objects.update(has_budget=True)
+    undecided = {unit for unit in units if deciders[unit.pk] is None}
+    assert undecided == {company}
+    assert set(BusinessUnit.objects.holding_budget_without_customer()) == undecided
 
 
 def test_a_unit_has_one_active_customer_at_most(division, customer_a, rm):

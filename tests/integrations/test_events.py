@@ -129,7 +129,9 @@ def test_submitting_and_deciding_a_requirement_emit_their_events(
     assert endpoints_of(submitted) == {"Service desk"}
     assert submitted.data["requirement"]["url"] == f"{settings.BRM_BASE_URL}/requirements/{requirement.pk}/"
 
-    services.requirement_reject(requirement=requirement, by=customer_a.user, reason="No budget this year.")
+    services.requirement_decide(
+        requirement=requirement, by=customer_a.user, decision="reject", reason="No budget this year."
+    )
     [decided] = events_of(EventType.REQUIREMENT_DECIDED)
     assert endpoints_of(decided) == {"Service desk", "Portfolio board"}
     assert decided.data["requirement"]["status"] == "rejected"

@@ -58,7 +58,13 @@ def rita_holds_three(time_machine, run, prefer, unit_a, customer_a, purchaser_a,
         description="OCR for paper invoices.",
     )
     run(services.requirement_submit, requirement=requirement, by=purchaser_a.user)
-    run(services.requirement_approve, requirement=requirement, by=customer_a.user, reason="Worth it")
+    run(
+        services.requirement_decide,
+        requirement=requirement,
+        by=customer_a.user,
+        decision="approve",
+        reason="Worth it",
+    )
     run(jobs.actions_overdue_remind)
     run(jobs.agreement_reviews_due)
     mail.outbox.clear()  # Carla's "decision asked" went out at once

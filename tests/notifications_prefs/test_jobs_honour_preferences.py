@@ -163,7 +163,13 @@ def submitted(run, unit_a, purchaser_a, customer_a):
 def test_requirement_decisions(run, prefer, submitted, customer_a, purchaser_a, rm, delivery):
     prefer(rm, NotificationKind.REQUIREMENT_DECISIONS, delivery)
     run(services.requirement_submit, requirement=submitted, by=purchaser_a.user)
-    run(services.requirement_reject, requirement=submitted, by=customer_a.user, reason="No budget this year")
+    run(
+        services.requirement_decide,
+        requirement=submitted,
+        by=customer_a.user,
+        decision="reject",
+        reason="No budget this year",
+    )
 
     assert_honoured(address=rm.email, user=rm, kind="requirement_decisions", delivery=delivery)
     submitted.refresh_from_db()
@@ -211,7 +217,13 @@ def test_outcome_of_your_order(run, prefer, unit_a, purchaser_a, rm, live_servic
 def test_outcome_of_your_request(run, prefer, submitted, customer_a, purchaser_a, delivery):
     prefer(purchaser_a.user, NotificationKind.REQUEST_OUTCOMES, delivery)
     run(services.requirement_submit, requirement=submitted, by=purchaser_a.user)
-    run(services.requirement_approve, requirement=submitted, by=customer_a.user, reason="Go ahead")
+    run(
+        services.requirement_decide,
+        requirement=submitted,
+        by=customer_a.user,
+        decision="approve",
+        reason="Go ahead",
+    )
 
     assert_honoured(
         address=purchaser_a.email, user=purchaser_a.user, kind="request_outcomes", delivery=delivery

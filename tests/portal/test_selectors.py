@@ -3,38 +3,10 @@ from decimal import Decimal
 import pytest
 
 from portal import selectors
-from tests.customers.factories import BusinessUnitFactory, ContactFactory
 from tests.portal.conftest import subscribe
 from tests.services.factories import ServiceLevelTargetFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_deciding_customers_for_many_units_in_one_query(
-    django_assert_num_queries, division, unit_a, unit_b, customer_a, contact_b
-):
-    deeper = BusinessUnitFactory(parent=unit_a)
-    with django_assert_num_queries(1):
-        result = selectors.deciding_customers_for_units(units=[division, unit_a, deeper, unit_b])
-    assert result == {
-        division.pk: customer_a,
-        unit_a.pk: customer_a,
-        deeper.pk: customer_a,
-        unit_b.pk: contact_b,
-    }
-
-
-def test_the_nearest_customer_decides(unit_a, customer_a):
-    own = ContactFactory(unit=unit_a, role="customer")
-    assert selectors.deciding_customers_for_units(units=[unit_a])[unit_a.pk] == own
-
-
-def test_units_decided_by(customer_a, purchaser_a, division, unit_a, unit_b):
-    assert selectors.units_decided_by(user=customer_a.user, units=[division, unit_a, unit_b]) == {
-        division.pk,
-        unit_a.pk,
-    }
-    assert selectors.units_decided_by(user=purchaser_a.user, units=[unit_a]) == set()
 
 
 def test_attainment_per_target_and_month(unit_a):

@@ -25,10 +25,9 @@ from relationships.services import (
     escalation_escalate,
     escalation_raise,
     escalation_resolve,
-    requirement_approve,
+    requirement_decide,
     requirement_deliver,
     requirement_prepare,
-    requirement_reject,
     requirement_start_delivery,
     requirement_submit,
     survey_invitation_create,
@@ -71,7 +70,7 @@ def test_submitting_asks_the_deciding_customer_by_email(
 
 def test_a_purchaser_never_decides(submitted, purchaser_a):
     with pytest.raises(DomainPermissionError, match="Only the deciding customer of Accounts Payable"):
-        requirement_approve(requirement=submitted, by=purchaser_a.user)
+        requirement_decide(requirement=submitted, by=purchaser_a.user, decision="approve")
     submitted.refresh_from_db()
     assert submitted.status == Requirement.Status.SUBMITTED
     assert submitted.decided_by is None
@@ -80,14 +79,16 @@ def test_a_purchaser_never_decides(submitted, purchaser_a):
 def test_staff_never_decide_for_the_business(submitted, rm, it_manager):
     for user in (rm, it_manager):
         with pytest.raises(DomainPermissionError, match="Only the deciding customer"):
-            requirement_approve(requirement=submitted, by=user)
+            requirement_decide(requirement=submitted, by=user, decision="approve")
 
 
 def test_the_deciding_customer_approves_and_the_manager_and_the_requester_hear(
     submitted, customer_a, purchaser_a, rm, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        requirement_approve(requirement=submitted, by=customer_a.user, reason="Budget is there.")
+        requirement_decide(
+            requirement=submitted, by=customer_a.user, decision="approve", reason="Budget is there."
+        )
 
     submitted.refresh_from_db()
     assert submitted.status == Requirement.Status.APPROVED
@@ -109,21 +110,23 @@ def test_a_customer_deciding_their_own_request_is_not_mailed_about_it(
     )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        requirement_approve(requirement=own, by=customer_a.user)
+        requirement_decide(requirement=own, by=customer_a.user, decision="approve")
     assert [m.to for m in mail.outbox] == [[rm.email]]
 
 
 def test_a_rejection_needs_a_reason(submitted, customer_a):
     with pytest.raises(DomainError, match="Say why") as error:
-        requirement_reject(requirement=submitted, by=customer_a.user, reason="  ")
+        requirement_decide(requirement=submitted, by=customer_a.user, decision="reject", reason="  ")
     assert error.value.field == "reason"
-    requirement_reject(requirement=submitted, by=customer_a.user, reason="No budget this year.")
+    requirement_decide(
+        requirement=submitted, by=customer_a.user, decision="reject", reason="No budget this year."
+    )
     submitted.refresh_from_db()
     assert submitted.status == Requirement.Status.REJECTED
 
 
 def test_the_whole_life_of_a_requirement(submitted, customer_a, rm):
-    requirement_approve(requirement=submitted, by=customer_a.user)
+    requirement_decide(requirement=submitted, by=customer_a.user, decision="approve")
     requirement_start_delivery(requirement=submitted, by=rm)
     requirement_deliver(requirement=submitted, by=rm)
     assert submitted.status == Requirement.Status.DELIVERED
@@ -132,9 +135,9 @@ def test_the_whole_life_of_a_requirement(submitted, customer_a, rm):
 def test_steps_out_of_order_are_refused(submitted, customer_a, rm):
     with pytest.raises(DomainError, match="awaiting decision; it cannot be taken into delivery"):
         requirement_start_delivery(requirement=submitted, by=rm)
-    requirement_approve(requirement=submitted, by=customer_a.user)
+    requirement_decide(requirement=submitted, by=customer_a.user, decision="approve")
     with pytest.raises(DomainError, match="cannot be approved now"):
-        requirement_approve(requirement=submitted, by=customer_a.user)
+        requirement_decide(requirement=submitted, by=customer_a.user, decision="approve")
 
 
 def test_a_contact_of_another_unit_cannot_prepare(unit_a, contact_b):

@@ -23,7 +23,7 @@ from customers.services import contact_grant_portal_access
 from notifications.models import NotificationPreference, OutgoingEmail
 from relationships import jobs, notifications
 from relationships.models import Requirement
-from relationships.services import requirement_approve, requirement_submit
+from relationships.services import requirement_decide, requirement_submit
 from services.services import subscription_order, subscription_refuse
 from tests.api.conftest import make_rows
 from tests.customers.factories import ContactFactory
@@ -280,7 +280,7 @@ def test_every_email_escapes_stored_payloads(
         _poison(draft)
         draft.refresh_from_db()
         requirement_submit(requirement=draft, by=purchaser_a.user)
-        requirement_approve(requirement=draft, by=customer_a.user, reason=LONG)
+        requirement_decide(requirement=draft, by=customer_a.user, decision="approve", reason=LONG)
         # An order of a poisoned service, refused with a poisoned reason.
         offered = ServiceFactory()
         _poison(offered)

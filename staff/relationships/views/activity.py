@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +41,11 @@ class InteractionFilter(forms.Form):
 @staff_required
 def interaction_list(request):
     form = InteractionFilter(request.GET or None)
-    interactions = Interaction.objects.select_related("unit", "created_by").order_by("-occurred_at")
+    interactions = (
+        Interaction.objects.visible_to(request.user)
+        .select_related("unit", "created_by")
+        .order_by("-occurred_at")
+    )
     if form.is_valid():
         if form.cleaned_data["q"]:
             q = form.cleaned_data["q"]
@@ -86,7 +91,9 @@ def interaction_list(request):
 @staff_required
 def interaction_detail(request, pk):
     interaction = get_object_or_404(
-        Interaction.objects.select_related("unit", "agreement", "created_by").prefetch_related(
+        Interaction.objects.visible_to(request.user)
+        .select_related("unit", "agreement", "created_by")
+        .prefetch_related(
             "contacts", "staff", Prefetch("actions", queryset=FollowUpAction.objects.select_related("owner"))
         ),
         pk=pk,
@@ -105,7 +112,9 @@ def interaction_detail(request, pk):
 @staff_required
 def interaction_edit(request, pk):
     """Correct a logged interaction (its follow-up actions are tracked on their own)."""
-    interaction = get_object_or_404(Interaction.objects.select_related("unit"), pk=pk)
+    interaction = get_object_or_404(
+        Interaction.objects.visible_to(request.user).select_related("unit"), pk=pk
+    )
     unit = interaction.unit
     if not unit_is_editable_by(user=request.user, unit=unit):
         messages.error(
@@ -222,7 +231,11 @@ class ActionFilter(forms.Form):
 @staff_required
 def action_list(request):
     form = ActionFilter(request.GET or None)
-    actions = FollowUpAction.objects.select_related("unit", "owner").order_by("due_on", "pk")
+    actions = (
+        FollowUpAction.objects.visible_to(request.user)
+        .select_related("unit", "owner")
+        .order_by("due_on", "pk")
+    )
     status = ""
     if form.is_valid():
         status = form.cleaned_data["status"]
@@ -278,7 +291,7 @@ def _undo_tag(action: FollowUpAction) -> str:
 def action_detail(request, pk):
     """One action: what it came from, who owns it, when it is due, its history, and the
     buttons to change it for whoever may."""
-    action = get_object_or_404(selectors.action_list_with_source(), pk=pk)
+    action = get_object_or_404(selectors.action_list_with_source().visible_to(request.user), pk=pk)
     return render(
         request,
         "relationships/action_detail.html",
@@ -305,7 +318,9 @@ def _action_row(request, action, **extra):
 @require_POST
 def action_status(request, pk):
     """Move an action along. *Done* takes one click; the answer offers Undo."""
-    action = get_object_or_404(FollowUpAction.objects.select_related("unit", "owner"), pk=pk)
+    action = get_object_or_404(
+        FollowUpAction.objects.visible_to(request.user).select_related("unit", "owner"), pk=pk
+    )
     htmx = request.headers.get("HX-Request") == "true"
     try:
         services.action_set_status(action=action, by=request.user, status=request.POST.get("status", ""))
@@ -329,7 +344,9 @@ def action_status(request, pk):
 @require_POST
 def action_reopen(request, pk):
     """The Undo of *Done*, and the reopening of a done or cancelled action."""
-    action = get_object_or_404(FollowUpAction.objects.select_related("unit", "owner"), pk=pk)
+    action = get_object_or_404(
+        FollowUpAction.objects.visible_to(request.user).select_related("unit", "owner"), pk=pk
+    )
     htmx = request.headers.get("HX-Request") == "true"
     try:
         services.action_reopen(action=action, by=request.user)
@@ -344,28 +361,35 @@ def action_reopen(request, pk):
     return redirect(next_url(request, reverse("relationships:action-detail", args=[action.pk])))
 
 
+def _source_or_404(queryset, pk):
+    """What a new action is opened from (?interaction= or ?escalation=): none, or one the
+    person sees (404 otherwise)."""
+    if not pk:
+        return None
+    if not str(pk).isdigit():
+        raise Http404
+    return get_object_or_404(queryset.select_related("unit"), pk=pk)
+
+
 @staff_required
 def action_create(request):
     """A follow-up action for a unit; opened from an interaction or an escalation it is
     linked to it, so meeting notes and complaints become tracked work."""
     units = _editable_units(request.user)
-    interaction = escalation = None
-    interaction_id = request.POST.get("interaction") or request.GET.get("interaction")
-    if interaction_id and str(interaction_id).isdigit():
-        interaction = Interaction.objects.filter(pk=interaction_id, unit__in=units).first()
-    escalation_id = request.POST.get("escalation") or request.GET.get("escalation")
-    if escalation_id and str(escalation_id).isdigit():
-        escalation = Escalation.objects.filter(pk=escalation_id, unit__in=units).first()
+    interaction = _source_or_404(
+        Interaction.objects.visible_to(request.user),
+        request.POST.get("interaction") or request.GET.get("interaction"),
+    )
+    escalation = _source_or_404(
+        Escalation.objects.all(), request.POST.get("escalation") or request.GET.get("escalation")
+    )
     source = interaction or escalation
     initial = {"owner": request.user.pk, "unit": source.unit_id if source else request.GET.get("unit")}
     form = ActionForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        # Another unit chosen: a free-standing action.
-        if interaction is not None and interaction.unit_id != data["unit"].pk:
-            interaction = None
-        if escalation is not None and escalation.unit_id != data["unit"].pk:
-            escalation = None
+        # What it comes from goes to the service as given: one of another unit is refused
+        # there with its reason, never dropped without a word.
         try:
             action = services.action_create(
                 unit=data["unit"],
@@ -400,7 +424,9 @@ def action_create(request):
 
 @staff_required
 def action_edit(request, pk):
-    action = get_object_or_404(FollowUpAction.objects.select_related("unit", "owner"), pk=pk)
+    action = get_object_or_404(
+        FollowUpAction.objects.visible_to(request.user).select_related("unit", "owner"), pk=pk
+    )
     form = ActionForm(
         request.POST or None,
         instance=action,

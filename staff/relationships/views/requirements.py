@@ -1,5 +1,7 @@
 """Requirements (a pipeline board by status) and opportunities."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q
@@ -48,8 +50,10 @@ NEXT_STEPS = {
 @staff_required
 def requirement_board(request):
     form = UnitScopeFilter(request.GET or None)
-    requirements = Requirement.objects.select_related("unit", "service", "prepared_by").order_by(
-        "-created_at"
+    requirements = (
+        Requirement.objects.visible_to(request.user)
+        .select_related("unit", "service", "prepared_by")
+        .order_by("-created_at")
     )
     if form.is_valid():
         if form.cleaned_data["q"]:
@@ -102,16 +106,22 @@ def requirement_board(request):
 @staff_required
 def requirement_detail(request, pk):
     requirement = get_object_or_404(
-        Requirement.objects.select_related("unit", "service", "prepared_by", "decided_by", "created_by"),
+        Requirement.objects.visible_to(request.user).select_related(
+            "unit", "service", "prepared_by", "decided_by", "created_by"
+        ),
         pk=pk,
     )
     editable = unit_is_editable_by(user=request.user, unit=requirement.unit)
     if request.method == "POST":
         step = request.POST.get("step")
+        reason = request.POST.get("reason", "")[:5000]
         step_services = {
             "submit": (services.requirement_submit, "submitted to the deciding customer"),
             "start": (services.requirement_start_delivery, "taken into delivery"),
             "deliver": (services.requirement_deliver, "marked delivered"),
+            # The business decides; asked here, the service answers who may (never staff).
+            "approve": (partial(services.requirement_decide, decision="approve", reason=reason), "approved"),
+            "reject": (partial(services.requirement_decide, decision="reject", reason=reason), "rejected"),
         }
         if step not in step_services:
             messages.error(request, "Unknown step.")
@@ -168,7 +178,9 @@ def requirement_create(request):
 
 @staff_required
 def requirement_edit(request, pk):
-    requirement = get_object_or_404(Requirement.objects.select_related("unit", "service"), pk=pk)
+    requirement = get_object_or_404(
+        Requirement.objects.visible_to(request.user).select_related("unit", "service"), pk=pk
+    )
     if requirement.status != Requirement.Status.DRAFT or not unit_is_editable_by(
         user=request.user, unit=requirement.unit
     ):
@@ -220,7 +232,9 @@ class OpportunityFilter(forms.Form):
 @staff_required
 def opportunity_list(request):
     form = OpportunityFilter(request.GET or None)
-    opportunities = Opportunity.objects.select_related("unit", "owner").order_by("-created_at")
+    opportunities = (
+        Opportunity.objects.visible_to(request.user).select_related("unit", "owner").order_by("-created_at")
+    )
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -263,7 +277,7 @@ def opportunity_list(request):
 
 @staff_required
 def opportunity_edit(request, pk=None):
-    opportunity = get_object_or_404(Opportunity, pk=pk) if pk else None
+    opportunity = get_object_or_404(Opportunity.objects.visible_to(request.user), pk=pk) if pk else None
     units = _editable_units(request.user)
     if opportunity and not unit_is_editable_by(user=request.user, unit=opportunity.unit):
         messages.info(
