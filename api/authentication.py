@@ -4,14 +4,14 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from brm import freshness
+from core import freshness
 
 
 class CachedTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>`, the token's user looked up once per data generation.
 
     Revoking a token, deactivating a user or changing their rights writes to a watched
-    table (brm/freshness.py), which retires every cached lookup at once. The cached user
+    table (core/freshness.py), which retires every cached lookup at once. The cached user
     carries no password hash."""
 
     def authenticate_credentials(self, key):

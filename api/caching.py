@@ -1,4 +1,4 @@
-"""Cached API reads: a list page or a detail, once per data generation (brm/freshness.py).
+"""Cached API reads: a list page or a detail, once per data generation (core/freshness.py).
 
 The cache sits after authentication, permissions and throttling (DRF has run them when
 `list` or `retrieve` is called) and its key holds who asks, so one caller's answer never
@@ -7,7 +7,7 @@ reaches another. Only complete 200 answers are kept, as the bytes the renderer m
 
 from django.http import HttpResponse
 
-from brm import freshness
+from core import freshness
 
 
 class CachedReadMixin:

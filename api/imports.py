@@ -1,6 +1,6 @@
 """POST /api/v1/imports/<kind>/: the spreadsheet import of the staff pages, in one call.
 
-The same importers, rules and rights as the import pages (brm/importing.py): `dry_run`
+The same importers, rules and rights as the import pages (core/importing.py): `dry_run`
 previews and writes nothing; otherwise every line is imported in one transaction when all
 are valid, or only the valid lines with `valid_only`. A file with errors and neither option
 imports nothing and answers 400 with the same line-by-line report.

@@ -1,4 +1,4 @@
-"""GET /api/v1/search/?q=: the staff search box (brm/search.py) for API clients.
+"""GET /api/v1/search/?q=: the staff search box (core/search.py) for API clients.
 
 What a person finds is what they may see: a business contact's token finds their own
 unit's rows and the service catalogue, never another unit's. At most HITS_PER_KIND hits

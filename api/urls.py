@@ -44,7 +44,7 @@ def not_found(request, path=""):
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
-    # Spreadsheet import and search (brm/api/imports.py, brm/api/search.py).
+    # Spreadsheet import and search (api/imports.py, api/search.py).
     path("v1/imports/<slug:kind>/", ImportView.as_view(), name="api-import"),
     path("v1/search/", SearchView.as_view(), name="api-search"),
     path("v1/", include(router.urls)),

@@ -374,7 +374,7 @@ def write_report(runs: list[dict], checks: list[dict], *, quick: bool) -> None:
         f"PostgreSQL {meta['postgresql']} · gunicorn 2 sync workers, DEBUG off · wrk -t2 -c8 on the same cores",
         "",
         "wrk repeats one request per endpoint with no writes in between, so after the first one the",
-        "API answers, token lookups and page parts come from the cached reads (brm/freshness.py: kept",
+        "API answers, token lookups and page parts come from the cached reads (core/freshness.py: kept",
         "until the next committed write to a domain table; one request warms each endpoint before the",
         "load). *queries* and *cold ms* are one request made in-process with an empty cache: what the",
         "first reader after a change waits, and what must not grow with the data.",

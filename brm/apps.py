@@ -8,6 +8,6 @@ class PortalConfig(AppConfig):
     verbose_name = "BRM Portal"
 
     def ready(self):
-        from brm import freshness
+        from core import freshness
 
         freshness.connect()

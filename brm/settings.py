@@ -318,7 +318,7 @@ BRM_ESCALATION_REMIND_BEFORE_HOURS = env.int("BRM_ESCALATION_REMIND_BEFORE_HOURS
 # Agreements whose next review falls within this many days get a review action.
 BRM_AGREEMENT_REVIEW_HORIZON_DAYS = env.int("BRM_AGREEMENT_REVIEW_HORIZON_DAYS", default=30)
 
-# --- Imports from spreadsheets (brm/importing.py, the staff import pages and the API) ---
+# --- Imports from spreadsheets (core/importing.py, the staff import pages and the API) ---
 # The largest file accepted, in megabytes.
 BRM_IMPORT_MAX_MEGABYTES = env.int("BRM_IMPORT_MAX_MEGABYTES", default=5)
 # An uploaded file waits this long under var/imports/ between its preview and the
@@ -375,7 +375,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # A cache on Redis fails open while Redis restarts (brm/cache.py): no 500 on every API call.
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "brm.cache.ResilientRedisCache"
-# Cached reads (brm/freshness.py): on when the cache is shared by web and worker processes.
+# Cached reads (core/freshness.py): on when the cache is shared by web and worker processes.
 BRM_READ_CACHE = env.bool(
     "BRM_READ_CACHE", default=CACHES["default"]["BACKEND"] == "brm.cache.ResilientRedisCache"
 )

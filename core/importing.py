@@ -8,7 +8,7 @@ reject and why. `run(..., commit=False)` is the preview and writes nothing; with
 every line unchanged.
 
 The export of an importable list writes the import's own columns (`Importer.export_line`,
-brm/exporting.py `export_for_import`), so a file exported from the portal imports back
+core/exporting.py `export_for_import`), so a file exported from the portal imports back
 unchanged, and an edited cell shows as one change in the preview.
 """
 

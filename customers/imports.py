@@ -1,4 +1,4 @@
-"""Importers for business units and contacts (see brm/importing.py for the flow)."""
+"""Importers for business units and contacts (see core/importing.py for the flow)."""
 
 from decimal import Decimal, InvalidOperation
 

@@ -6,7 +6,7 @@ administrator puts people in them.
 
 from django.contrib.auth import get_user_model
 
-from brm import freshness
+from core import freshness
 
 RELATIONSHIP_MANAGERS = "Relationship managers"
 IT_MANAGEMENT = "IT management"
@@ -60,7 +60,7 @@ def manages_every_unit(user) -> bool:
     definition: editing any unit, adding a unit at the top, importing units, changing the
     catalogue and seeing the whole organisation on the dashboard all ask it. Asked on every
     staff page, so kept per data generation (a change of groups or rights retires it,
-    brm/freshness.py)."""
+    core/freshness.py)."""
     if not user.is_authenticated or not user.is_staff:
         return False
     return freshness.cached(

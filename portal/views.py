@@ -23,8 +23,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from brm import freshness
+from core import freshness
 from core.domain import DomainError, DomainPermissionError
+from core.fragments import cached_fragment
 from core.history import history_section
 from core.throttling import SurveyLinkThrottle, throttle
 from customers import roles
@@ -68,7 +69,6 @@ from relationships.services import (
 )
 from services.models import Agreement, Service, Subscription
 from services.services import agreement_sign, subscription_order
-from staff.common import cached_fragment
 
 
 def portal_view(view):

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from brm import freshness
+from core import freshness
 
 from .selectors_waiting import WaitingList, waiting_for
 
@@ -17,7 +17,7 @@ def waiting_for_request(request) -> WaitingList:
 
 
 def waiting_count(request) -> int:
-    """The navigation's count: kept per person and day until the next write (brm/freshness.py),
+    """The navigation's count: kept per person and day until the next write (core/freshness.py),
     so a page costs no queries for it while nothing changed."""
     user = request.user
     if not user.is_authenticated:

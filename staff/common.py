@@ -3,7 +3,6 @@ redirects, and lists whose columns serve both the table and the export."""
 
 import datetime
 import functools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,11 +10,8 @@ from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString
 
-from brm import freshness
 from core.exporting import export_rows
 from core.forms import form_error_from  # noqa: F401 - the staff pages take their helpers from here
 from customers.models import BusinessUnit
@@ -36,32 +32,6 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def current_minute() -> int:
-    return int(time.time() // 60)
-
-
-def cached_fragments(parts: tuple, templates: dict[str, str], context: Callable[[], dict]) -> dict:
-    """Each of `templates` ({name: template}) rendered with `context()`, once per data
-    generation and minute for `parts` (who sees them and what they show), in one cache
-    entry. `context()` runs only when the cache misses. The minute keeps relative times
-    ("3 hours left", "overdue") right to the minute. Rendered without the request, so no
-    CSRF token and no messages can end up in the shared cache."""
-    minute = current_minute()
-
-    def render_all():
-        values = context()
-        # SafeStrings, kept as such: they pickle with their class, so what comes back from
-        # the cache is still marked as escaped output and nothing needs marking again.
-        return {name: render_to_string(template, values) for name, template in templates.items()}
-
-    return freshness.cached(("fragments", minute, tuple(templates.items()), *parts), render_all)
-
-
-def cached_fragment(parts: tuple, template_name: str, context: Callable[[], dict]) -> SafeString:
-    """One template, as cached_fragments."""
-    return cached_fragments(parts, {"html": template_name}, context)["html"]
 
 
 def next_url(request, default: str) -> str:

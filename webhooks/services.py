@@ -165,7 +165,7 @@ def retry_delay(attempts: int) -> int:
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     """POST the event; returns (response code or None, error or ""). The error is written
-    for people (integrations/failures.py); the exception itself goes to the server log."""
+    for people (webhooks/failures.py); the exception itself goes to the server log."""
     body = event_body(delivery.event)
     headers = request_headers(delivery=delivery, body=body, timestamp=int(time.time()))
     timeout = settings.BRM_WEBHOOK_TIMEOUT_SECONDS

@@ -2,7 +2,7 @@
 the answer that made one), what a write takes, and the delivery log.
 
 Which event types exist, which URLs are taken and whether a name is blank are the
-service's rules (integrations/services.py): the input serializers check types and
+service's rules (webhooks/services.py): the input serializers check types and
 lengths only, so the API answers with the same messages as the staff pages.
 """
 

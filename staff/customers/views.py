@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from brm import freshness
+from core import freshness
 from core.domain import DomainError
 from core.exporting import export_for_import
+from core.fragments import cached_fragments
 from core.history import history_section
 from customers import services
 from customers.imports import ContactImporter, UnitImporter
@@ -24,7 +25,7 @@ from customers.selectors import unit_is_editable_by
 from relationships import selectors as relationship_selectors
 from relationships.health import health_scores
 from services.attainment import BAND_COLOURS, attainment_band, attainment_legend, attainment_percent
-from staff.common import cached_fragments, form_error_from, staff_required
+from staff.common import form_error_from, staff_required
 from staff.customers.forms import ContactFilter, ContactForm, ObjectiveForm, UnitFilter, UnitForm
 from staff.relationships.forms import InteractionForm
 
@@ -114,7 +115,7 @@ UNIT_PAGE_PARTS = {
 @staff_required
 def unit_detail(request, pk):
     """The 360° view. A constant number of queries, whatever the size of the subtree; once
-    rendered, the page's parts come from the cache until the next write (brm.freshness)."""
+    rendered, the page's parts come from the cache until the next write (core.freshness)."""
     unit = freshness.cached(("unit", pk), lambda: _unit_or_404(request, pk))
     editable = unit_is_editable_by(user=request.user, unit=unit)
     today = timezone.localdate().isoformat()

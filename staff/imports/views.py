@@ -1,6 +1,6 @@
 """Staff pages to import spreadsheets: pick a kind, upload, preview line by line, confirm.
 
-The upload is read once to check its format, then kept on the server (brm/uploads.py);
+The upload is read once to check its format, then kept on the server (core/uploads.py);
 the preview and the confirmation both re-read that copy. The preview writes nothing; the
 confirmation runs the import in one transaction, all lines or only the valid ones.
 """

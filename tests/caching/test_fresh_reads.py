@@ -1,4 +1,4 @@
-"""Cached reads are never stale (brm/freshness.py): every committed write to a domain
+"""Cached reads are never stale (core/freshness.py): every committed write to a domain
 table moves the data generation, which retires every cached page and API answer; a write
 that rolls back moves nothing; a cached answer never reaches another person."""
 
@@ -7,7 +7,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from brm import freshness
+from core import freshness
 from customers.models import BusinessUnit, Contact
 from notifications.models import OutgoingEmail
 

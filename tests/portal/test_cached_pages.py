@@ -1,4 +1,4 @@
-"""The portal home and the survey link with cached reads on (brm.freshness): one person's
+"""The portal home and the survey link with cached reads on (core.freshness): one person's
 cached page never reaches another, and a committed write shows on the next visit.
 
 transaction=True: the data generation moves when a write commits, which a test inside

@@ -1,4 +1,4 @@
-"""The dashboard and the unit page with cached reads on (brm.freshness): the second visit
+"""The dashboard and the unit page with cached reads on (core.freshness): the second visit
 is served from the cache, and a committed write shows on the very next visit.
 
 transaction=True: the data generation moves when a write commits, which a test inside

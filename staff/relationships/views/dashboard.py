@@ -4,12 +4,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from brm import freshness
+from core import freshness
+from core.fragments import cached_fragment
 from core.search import search as search_everything
 from customers import roles
 from relationships import selectors
 from relationships.context_processors import waiting_for_request
-from staff.common import cached_fragment, staff_required
+from staff.common import staff_required
 
 # --- Dashboard and search -----------------------------------------------------------------
 

@@ -138,4 +138,4 @@ def _install(sender, connection, **kwargs):
 
 
 def connect() -> None:
-    connection_created.connect(_install, dispatch_uid="brm.freshness")
+    connection_created.connect(_install, dispatch_uid="core.freshness")
