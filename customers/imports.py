@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core.domain import DomainPermissionError
 from core.importing import Importer, LineResult, changes_between, numbered
 
+from . import roles
 from .models import BusinessUnit, Contact
 from .services import (
     address_taken_message,
@@ -74,6 +75,12 @@ class UnitImporter(PortfolioImporter):
         "relationship_manager": "rita",
         "has_budget": "no",
     }
+
+    @classmethod
+    def allowed_for(cls, user) -> bool:
+        # The unit tree from a spreadsheet is IT management's tool: whoever manages every
+        # unit. A relationship manager changes their own units on the page or through the API.
+        return roles.manages_every_unit(user)
 
     @classmethod
     def export_line(cls, unit) -> dict:
