@@ -302,7 +302,9 @@ def deliveries_requeue_due(*, now: datetime.datetime | None = None, limit: int =
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
-def _clean_endpoint_fields(*, name: str, url: str, events: list[str]) -> tuple[str, str, list[str]]:
+def endpoint_fields_checked(*, name: str, url: str, events: list[str]) -> tuple[str, str, list[str]]:
+    """An endpoint's name, address and events as stored, or a DomainError naming the field:
+    http(s) addresses only, known events only, at least one."""
     name, url = name.strip(), url.strip()
     if not name:
         raise DomainError("Give the endpoint a name.", field="name")
@@ -325,17 +327,21 @@ def endpoint_create(*, by, name: str, url: str, events: list[str]) -> WebhookEnd
     """Only those who manage webhooks register one; it starts active, with a new secret,
     and its creator is the owner told about failures."""
     _ensure_may_manage(by)
-    name, url, events = _clean_endpoint_fields(name=name, url=url, events=events)
+    name, url, events = endpoint_fields_checked(name=name, url=url, events=events)
     return WebhookEndpoint.objects.create(name=name, url=url, events=events, owner=by)
 
 
 @transaction.atomic
 def endpoint_update(
-    *, endpoint: WebhookEndpoint, by, name: str, url: str, events: list[str]
+    *, endpoint: WebhookEndpoint, by, name: str, url: str, events: list[str], owner=None
 ) -> WebhookEndpoint:
+    """Change what an endpoint receives and where; `owner` (who is told about failures)
+    stays as it is unless given."""
     _ensure_may_manage(by)
-    endpoint.name, endpoint.url, endpoint.events = _clean_endpoint_fields(name=name, url=url, events=events)
-    endpoint.save(update_fields=["name", "url", "events", "updated_at"])
+    endpoint.name, endpoint.url, endpoint.events = endpoint_fields_checked(name=name, url=url, events=events)
+    if owner is not None:
+        endpoint.owner = owner
+    endpoint.save(update_fields=["name", "url", "events", "owner", "updated_at"])
     return endpoint
 
 

@@ -3,7 +3,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.integrations.factories import WebhookEndpointFactory
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_the_admin_form_refuses_other_schemes_and_unknown_events(admin_client, i
     }
     response = admin_client.post(url, form)
     assert response.status_code == 200
-    assert "Enter a valid URL." in response.content.decode()
+    assert "Enter a full http:// or https:// address." in response.content.decode()
     response = admin_client.post(
         url, {**form, "url": "https://desk.example.org/", "events": ["webhook.test"]}
     )
@@ -56,3 +56,45 @@ def test_the_admin_form_refuses_other_schemes_and_unknown_events(admin_client, i
     assert response.status_code == 302
     endpoint.refresh_from_db()
     assert (endpoint.url, endpoint.events) == ("https://desk.example.org/", ["escalation.raised"])
+
+
+def test_an_endpoint_added_in_the_admin_gets_a_secret_and_its_creator_as_owner(admin_client):
+    response = admin_client.post(
+        reverse("admin:integrations_webhookendpoint_add"),
+        {"name": "Desk", "url": " https://desk.example.org/hooks ", "events": ["escalation.raised"]},
+    )
+    assert response.status_code == 302, response.content.decode()
+    endpoint = WebhookEndpoint.objects.get()
+    signed_in = int(admin_client.session["_auth_user_id"])
+    assert (endpoint.url, endpoint.owner_id, endpoint.is_active) == (
+        "https://desk.example.org/hooks",
+        signed_in,
+        True,
+    )
+    assert len(endpoint.secret) >= 32
+
+
+def test_the_admin_refuses_what_the_api_refuses(admin_client):
+    response = admin_client.post(
+        reverse("admin:integrations_webhookendpoint_add"),
+        {"name": "Desk", "url": "javascript:alert(1)", "events": ["escalation.raised"]},
+    )
+    assert response.status_code == 200
+    assert "Enter a full http:// or https:// address." in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_staff_without_the_webhook_right_cannot_change_endpoints_in_the_admin(client, rm):
+    rm.is_staff = True
+    rm.save()
+    client.force_login(rm)
+    endpoint = WebhookEndpointFactory()
+    url = reverse("admin:integrations_webhookendpoint_change", args=[endpoint.pk])
+    assert (
+        client.post(
+            url, {"name": "Mine", "url": "https://x.example.org/", "events": ["escalation.raised"]}
+        ).status_code
+        == 403
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.name != "Mine"
