@@ -1,26 +1,25 @@
 from django.contrib import admin, messages
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.domain import DomainError
 
 from .models import BusinessObjective, BusinessUnit, Contact
 from .services import contact_grant_portal_access, contact_revoke_portal_access
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(ReadOnlyInline):
     model = Contact
-    extra = 0
     fields = ("first_name", "last_name", "email", "role", "user", "is_active")
     raw_id_fields = ("user",)
 
 
-class ObjectiveInline(admin.TabularInline):
+class ObjectiveInline(ReadOnlyInline):
     model = BusinessObjective
-    extra = 0
     fields = ("title", "target_date", "status")
 
 
 @admin.register(BusinessUnit)
-class BusinessUnitAdmin(admin.ModelAdmin):
+class BusinessUnitAdmin(ReadOnlyAdmin):
     list_display = ("indented_name", "code", "kind", "relationship_manager", "has_budget", "is_active")
     list_filter = ("kind", "has_budget", "is_active", "relationship_manager")
     search_fields = ("name", "code", "description")
@@ -35,7 +34,7 @@ class BusinessUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ReadOnlyAdmin):
     list_display = ("full_name", "unit", "role", "email", "has_login", "is_active")
     list_filter = ("role", "is_active", "unit__kind")
     search_fields = ("first_name", "last_name", "email", "unit__name", "unit__code")
@@ -70,7 +69,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(BusinessObjective)
-class BusinessObjectiveAdmin(admin.ModelAdmin):
+class BusinessObjectiveAdmin(ReadOnlyAdmin):
     list_display = ("title", "unit", "target_date", "status")
     list_filter = ("status",)
     search_fields = ("title", "description", "unit__name")

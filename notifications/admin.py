@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from notifications.models import DigestItem, NotificationPreference, OutgoingEmail
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(ReadOnlyAdmin):
     list_display = ("subject", "status", "kind", "attempts", "created_at", "sent_at")
     list_filter = ("status", "kind")
     search_fields = ("key", "subject")
@@ -24,7 +25,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
     list_display = ("user", "address", "kind", "delivery", "updated_at")
     list_filter = ("kind", "delivery")
     search_fields = ("user__username", "user__email", "address")
@@ -33,7 +34,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(DigestItem)
-class DigestItemAdmin(admin.ModelAdmin):
+class DigestItemAdmin(ReadOnlyAdmin):
     """Read only: what was held for whose digest, and which digest carried it."""
 
     list_display = ("email", "user", "kind", "created_at", "digest")
@@ -41,9 +42,3 @@ class DigestItemAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "address", "email__subject")
     list_select_related = ("email", "user", "digest")
     readonly_fields = ("user", "email", "address", "kind", "summary", "link", "created_at", "digest")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

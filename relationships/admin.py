@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import (
     Escalation,
     EscalationEvent,
@@ -16,7 +18,7 @@ from .selectors_survey import campaign_progress, campaign_results
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(ReadOnlyAdmin):
     list_display = ("subject", "unit", "kind", "occurred_at", "sentiment", "is_shared_with_business")
     list_filter = ("kind", "sentiment", "is_shared_with_business")
     search_fields = ("subject", "notes", "unit__name")
@@ -27,7 +29,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUpAction)
-class FollowUpActionAdmin(admin.ModelAdmin):
+class FollowUpActionAdmin(ReadOnlyAdmin):
     list_display = ("title", "unit", "owner", "due_on", "status")
     list_filter = ("status", "owner")
     search_fields = ("title", "description", "unit__name")
@@ -37,7 +39,7 @@ class FollowUpActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Requirement)
-class RequirementAdmin(admin.ModelAdmin):
+class RequirementAdmin(ReadOnlyAdmin):
     list_display = ("title", "unit", "kind", "status", "priority", "prepared_by", "decided_by", "decided_at")
     list_filter = ("status", "kind", "priority")
     search_fields = ("title", "description", "unit__name")
@@ -49,7 +51,7 @@ class RequirementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(ReadOnlyAdmin):
     list_display = ("title", "unit", "kind", "status", "estimated_annual_value", "owner")
     list_filter = ("kind", "status")
     search_fields = ("title", "description", "unit__name")
@@ -58,7 +60,7 @@ class OpportunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyCampaign)
-class SurveyCampaignAdmin(admin.ModelAdmin):
+class SurveyCampaignAdmin(ReadOnlyAdmin):
     list_display = ("name", "status", "opens_at", "closes_at", "dispatch")
     list_filter = ("status",)
     search_fields = ("name",)
@@ -84,7 +86,7 @@ class SurveyCampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyInvitation)
-class SurveyInvitationAdmin(admin.ModelAdmin):
+class SurveyInvitationAdmin(ReadOnlyAdmin):
     list_display = ("contact", "unit", "campaign", "status", "sent_at", "reminder_count", "responded_at")
     list_filter = ("status", "campaign")
     search_fields = ("contact__first_name", "contact__last_name", "contact__email", "unit__name")
@@ -93,14 +95,13 @@ class SurveyInvitationAdmin(admin.ModelAdmin):
     readonly_fields = ("token_hash",)
 
 
-class ServiceRatingInline(admin.TabularInline):
+class ServiceRatingInline(ReadOnlyInline):
     model = ServiceRating
-    extra = 0
     raw_id_fields = ("subscription",)
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(admin.ModelAdmin):
+class SurveyResponseAdmin(ReadOnlyAdmin):
     list_display = (
         "invitation",
         "unit",
@@ -116,19 +117,14 @@ class SurveyResponseAdmin(admin.ModelAdmin):
     inlines = [ServiceRatingInline]
 
 
-class EscalationEventInline(admin.TabularInline):
+class EscalationEventInline(ReadOnlyInline):
     model = EscalationEvent
-    extra = 0
-    can_delete = False
     fields = ("created_at", "kind", "from_level", "to_level", "actor_user", "actor_contact", "note")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(ReadOnlyAdmin):
     list_display = ("subject", "unit", "severity", "level", "status", "respond_by", "raised_at")
     list_filter = ("status", "level", "severity")
     search_fields = ("subject", "description", "unit__name")

@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import Agreement, Measurement, Service, ServiceCategory, ServiceLevelTarget, Subscription
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(ReadOnlyInline):
     model = ServiceLevelTarget
-    extra = 0
 
 
 @admin.register(ServiceCategory)
@@ -14,7 +15,7 @@ class ServiceCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ReadOnlyAdmin):
     list_display = ("name", "code", "category", "owner", "lifecycle")
     list_filter = ("lifecycle", "category")
     search_fields = ("name", "code", "description")
@@ -23,7 +24,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceLevelTarget)
-class ServiceLevelTargetAdmin(admin.ModelAdmin):
+class ServiceLevelTargetAdmin(ReadOnlyAdmin):
     list_display = ("name", "service", "metric", "direction", "target_value", "unit_of_measure")
     list_filter = ("metric", "direction")
     search_fields = ("name", "service__name")
@@ -31,7 +32,7 @@ class ServiceLevelTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(ReadOnlyAdmin):
     list_display = (
         "reference",
         "title",
@@ -51,7 +52,7 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ReadOnlyAdmin):
     list_display = ("unit", "service", "status", "agreement", "ordered_by", "started_on")
     list_filter = ("status", "service")
     search_fields = ("unit__name", "service__name")
@@ -61,7 +62,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(ReadOnlyAdmin):
     list_display = ("subscription", "target", "period_start", "value", "target_value", "is_met")
     list_filter = ("is_met", "period_start")
     search_fields = ("subscription__unit__name", "target__service__name")

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
+from core.admin import ReadOnlyAdmin
 from core.domain import DomainError
 from webhooks import services
 from webhooks.models import SUBSCRIBABLE_EVENTS, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -83,16 +84,6 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         for endpoint in queryset:
             services.endpoint_send_test(endpoint=endpoint, by=request.user)
         self.message_user(request, f"Test event queued for {queryset.count()} endpoint(s).", messages.SUCCESS)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The record of what was sent: written by the portal only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookEvent)

@@ -62,3 +62,23 @@ def test_a_campaign_shows_its_dispatch_and_results(admin_client, purchaser_a):
         reverse("admin:relationships_surveycampaign_change", args=[invitation.campaign.pk])
     )
     assert "1 of 2 answered · satisfaction 4.0 / 5 · NPS 100" in response.content.decode()
+
+
+def test_the_admin_shows_a_unit_but_changes_go_through_the_portal(admin_client, unit_a, unit_b):
+    """A superuser's form that saved models directly would skip the rules of every other door."""
+    url = reverse("admin:customers_businessunit_change", args=[unit_a.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200 and unit_a.name in page.content.decode()
+    assert 'name="name"' not in page.content.decode()
+    response = admin_client.post(url, {"name": "Renamed", "code": unit_a.code, "parent": unit_b.pk})
+    assert response.status_code == 403
+    unit_a.refresh_from_db()
+    assert unit_a.name != "Renamed" and unit_a.parent_id != unit_b.pk
+    assert admin_client.get(reverse("admin:customers_businessunit_add")).status_code == 403
+    assert (
+        admin_client.post(
+            reverse("admin:customers_businessunit_delete", args=[unit_a.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert type(unit_a).objects.filter(pk=unit_a.pk).exists()

@@ -1,0 +1,31 @@
+"""The admin shows the portal's data; it does not change it. Every change goes through the
+domain services (the staff pages, the portal, the API, the imports and the admin actions
+call them), where the rules and who may do what are checked: a form that saved models
+directly would be one more door that forgets them."""
+
+from django.contrib import admin
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
