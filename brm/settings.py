@@ -224,7 +224,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "api.authentication.CachedTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -375,10 +375,6 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # A cache on Redis fails open while Redis restarts (brm/cache.py): no 500 on every API call.
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "brm.cache.ResilientRedisCache"
-# Cached reads (core/freshness.py): on when the cache is shared by web and worker processes.
-BRM_READ_CACHE = env.bool(
-    "BRM_READ_CACHE", default=CACHES["default"]["BACKEND"] == "brm.cache.ResilientRedisCache"
-)
 
 # API throttling (DRF): per user (token or session) and per anonymous client address, 429
 # with Retry-After. The token endpoint has its own, stricter scope. Behind N reverse
