@@ -373,8 +373,11 @@ CONTENT_SECURITY_POLICY = {
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # --- Redis restarts ---
 # A cache on Redis fails open while Redis restarts (brm/cache.py): no 500 on every API call.
+# The OPTIONS go to redis-py's connection pool: a Redis that does not answer costs each cache
+# call half a second at most, not redis-py's default of 5 seconds.
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "brm.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
 
 # API throttling (DRF): per user (token or session) and per anonymous client address, 429
 # with Retry-After. The token endpoint has its own, stricter scope. Behind N reverse
