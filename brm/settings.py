@@ -251,6 +251,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # drf-spectacular's own enum hook, then the error answers of every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
     # Several models have a `status` (or `kind`) with different choices: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "customers.models.BusinessUnit.Kind",
