@@ -4,8 +4,9 @@
   actions declare theirs with `extend_schema`);
 - the input serializer of a write (`input_serializers` on the viewset), separate from the
   output one;
-- the error answers every operation can give (400, 401, 403, 404), so clients and
-  schemathesis know them.
+- the error answers every operation can give (400, 401, 403, 404, 429), so clients and
+  schemathesis know them: `add_error_responses`, a postprocessing hook
+  (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
 """
 
 from drf_spectacular.openapi import AutoSchema
@@ -52,11 +53,21 @@ class BRMAutoSchema(AutoSchema):
             return inputs[action]
         return super().get_request_serializer()
 
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        for code, description in ERROR_RESPONSES.items():
-            responses.setdefault(
-                code,
-                {"content": {"application/json": {"schema": ERROR_BODY}}, "description": description},
-            )
-        return responses
+
+HTTP_METHODS = {"get", "put", "patch", "post", "delete", "head", "options", "trace"}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation lists the error answers it can
+    give, after the ones it declares itself."""
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in HTTP_METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    code,
+                    {"content": {"application/json": {"schema": ERROR_BODY}}, "description": description},
+                )
+    return result

@@ -63,11 +63,11 @@ def _survey_links() -> list[str]:
 
 
 def _queries(client: Client, method: str, path: str, **kwargs) -> tuple[int, int, float]:
-    """Queries, status and milliseconds of one request made with an empty cache: what the
-    first reader after a change waits (wrk's repeated requests find the cached reads)."""
+    """Queries, status and milliseconds of one request made with an empty cache (no
+    throttle counter, no list count kept by an earlier request)."""
     timings = []
     for _ in range(1 if method == "post" else 3):
-        cache.clear()  # no cached read, no count kept by an earlier request (LargeTablePaginator)
+        cache.clear()  # no count kept by an earlier request (LargeTablePaginator)
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = getattr(client, method)(path, **kwargs)

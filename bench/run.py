@@ -43,7 +43,7 @@ def server_env(database_url: str) -> dict:
         "SECURE_SSL_REDIRECT": "false",
         "SECURE_COOKIES": "false",
         "CONN_MAX_AGE": "60",
-        # Production caches on Redis (docker-compose.yml): throttles and cached reads.
+        # Production caches on Redis (docker-compose.yml): the throttle counters.
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12"),
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13"),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
@@ -127,8 +127,8 @@ def stop_server(process: subprocess.Popen) -> None:
 
 def warm_up(endpoint: dict) -> None:
     """One request before the load, as a person's earlier visit would make: wrk's eight
-    connections then measure the steady state, not eight simultaneous cache misses (the
-    cold cost is reported on its own, as *cold ms*)."""
+    connections then measure the steady state, not a process's first templates and
+    connections (the cold cost is reported on its own, as *cold ms*)."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{PORT}{endpoint['path']}", headers=endpoint["headers"]
     )
@@ -373,11 +373,9 @@ def write_report(runs: list[dict], checks: list[dict], *, quick: bool) -> None:
         f"{meta['when']} · {meta['cores']} cores · Python {meta['python']} · Django {meta['django']} · "
         f"PostgreSQL {meta['postgresql']} · gunicorn 2 sync workers, DEBUG off · wrk -t2 -c8 on the same cores",
         "",
-        "wrk repeats one request per endpoint with no writes in between, so after the first one the",
-        "API answers, token lookups and page parts come from the cached reads (core/freshness.py: kept",
-        "until the next committed write to a domain table; one request warms each endpoint before the",
-        "load). *queries* and *cold ms* are one request made in-process with an empty cache: what the",
-        "first reader after a change waits, and what must not grow with the data.",
+        "wrk repeats one request per endpoint; every request reads the database (no page or answer",
+        "is cached; one request warms each endpoint before the load). *queries* and *cold ms* are one",
+        "request made in-process with an empty cache: what must not grow with the data.",
         "",
     ]
     for run in runs:
@@ -454,16 +452,13 @@ def write_report(runs: list[dict], checks: list[dict], *, quick: bool) -> None:
 # What is known of the endpoints that may miss a target, for the report's readers.
 WHY_MISSED = {
     "api unit detail": (
-        "a cached detail still costs three Redis round trips (the throttle's counter, the "
-        "token's user, the answer) and DRF's dispatch; each round trip is a context switch "
-        "on two cores shared with wrk, gunicorn, Redis and PostgreSQL. Measured at 32-40% of "
-        "the floor across runs (p95 under 20 ms): near the 40% target, not reliably above it. "
-        "Folding the counter and the answer into one pipelined round trip is the next step."
+        "a detail costs the throttle's counter (a Redis round trip), the token's user and the "
+        "unit's rows (database queries) and DRF's dispatch, on two cores shared with wrk, "
+        "gunicorn, Redis and PostgreSQL."
     ),
     "survey POST": (
         "every request is an answer: one transaction locks the invitation, writes the response "
-        "and its ratings and marks the invitation answered (7 queries), and, being a write, "
-        "retires the cached reads, so the page's service list is read again each time. "
+        "and its ratings and marks the invitation answered (7 queries). "
         "Nothing of it can be served from a cache; at the rate measured the portal takes "
         "hundreds of thousands of answers an hour, far above a survey run's."
     ),

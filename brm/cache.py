@@ -1,15 +1,17 @@
 """Django's Redis cache, failing open while Redis is away.
 
-The cache holds throttle counters and other values that can be recomputed, never data.
-While Redis restarts, a read misses and a write is dropped (logged once per call) instead
-of turning every API request into a 500: the portal keeps answering, unthrottled for
-those seconds.
+The cache holds throttle counters and list counts, values that can be recomputed, never
+data. While Redis restarts, a read misses and a write is dropped (logged) instead of
+turning every API request into a 500: the portal keeps answering, unthrottled for those
+seconds. Django's RedisCache has no option for this, so each method of the cache API the
+portal uses catches redis-py's connection and timeout errors. How long a call may wait
+for Redis is redis-py's socket timeouts, set in settings (CACHES OPTIONS).
 """
 
-import functools
 import logging
 
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -18,55 +20,78 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
 
 
-def _fail_open(name: str, fallback):
-    method = getattr(RedisCache, name)
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except UNAVAILABLE as exc:
-            log.warning("Cache unavailable, %s skipped: %s", name, exc)
-            return fallback(*args, **kwargs)
-
-    return wrapper
-
-
-def _default(key, default=None, version=None):
-    return default
-
-
-class ReusingRedisCacheClient(RedisCacheClient):
-    """Django's client makes a new `redis.Redis` for every cache call, and building one
-    costs about 0.3 ms (its table of ~170 reply parsers): more than the call itself on
-    loopback. One `Redis` per connection pool is enough; it is safe across threads."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
-        return client
+def _skipped(operation: str, exc: Exception) -> None:
+    log.warning("Cache unavailable, %s skipped: %s", operation, exc)
 
 
 class ResilientRedisCache(RedisCache):
-    """`RedisCache` whose reads and writes survive a Redis outage (see the module)."""
+    """`RedisCache` whose reads miss and writes are dropped while Redis is unreachable."""
 
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = ReusingRedisCacheClient
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except UNAVAILABLE as exc:
+            _skipped("get", exc)
+            return default
 
-    get = _fail_open("get", _default)
-    set = _fail_open("set", lambda *args, **kwargs: None)
-    add = _fail_open("add", lambda *args, **kwargs: False)
-    incr = _fail_open("incr", lambda *args, **kwargs: None)
-    touch = _fail_open("touch", lambda *args, **kwargs: False)
-    delete = _fail_open("delete", lambda *args, **kwargs: False)
-    has_key = _fail_open("has_key", lambda *args, **kwargs: False)
-    get_many = _fail_open("get_many", lambda *args, **kwargs: {})
-    set_many = _fail_open("set_many", lambda *args, **kwargs: [])
-    delete_many = _fail_open("delete_many", lambda *args, **kwargs: None)
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except UNAVAILABLE as exc:
+            _skipped("get_many", exc)
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except UNAVAILABLE as exc:
+            _skipped("has_key", exc)
+            return False
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except UNAVAILABLE as exc:
+            _skipped("set", exc)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except UNAVAILABLE as exc:
+            _skipped("set_many", exc)
+            return []
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except UNAVAILABLE as exc:
+            _skipped("add", exc)
+            return False
+
+    def incr(self, key, delta=1, version=None):
+        """None while Redis is away (core/throttling.py lets the request through)."""
+        try:
+            return super().incr(key, delta, version)
+        except UNAVAILABLE as exc:
+            _skipped("incr", exc)
+            return None
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except UNAVAILABLE as exc:
+            _skipped("touch", exc)
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except UNAVAILABLE as exc:
+            _skipped("delete", exc)
+            return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            super().delete_many(keys, version)
+        except UNAVAILABLE as exc:
+            _skipped("delete_many", exc)

@@ -6,8 +6,6 @@ administrator puts people in them.
 
 from django.contrib.auth import get_user_model
 
-from core import freshness
-
 RELATIONSHIP_MANAGERS = "Relationship managers"
 IT_MANAGEMENT = "IT management"
 STEERING_GROUP = "IT steering group"
@@ -58,19 +56,16 @@ def manages_every_unit(user) -> bool:
     """Who looks after every unit, not one portfolio: IT management, the steering group and
     whoever holds `customers.manage_all_units` (a superuser holds every right). The one
     definition: editing any unit, adding a unit at the top, importing units, changing the
-    catalogue and seeing the whole organisation on the dashboard all ask it. Asked on every
-    staff page, so kept per data generation (a change of groups or rights retires it,
-    core/freshness.py)."""
+    catalogue and seeing the whole organisation on the dashboard all ask it. Costs the
+    user's rights and groups once per request (Django keeps the rights on the user object,
+    in_group the groups)."""
     if not user.is_authenticated or not user.is_staff:
         return False
-    return freshness.cached(
-        ("sees-whole-organisation", user.pk),
-        lambda: (
-            user.is_superuser
-            or user.has_perm("customers.manage_all_units")
-            or is_it_manager(user)
-            or is_steering_member(user)
-        ),
+    return (
+        user.is_superuser
+        or user.has_perm("customers.manage_all_units")
+        or is_it_manager(user)
+        or is_steering_member(user)
     )
 
 

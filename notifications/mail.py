@@ -12,14 +12,10 @@ that chose the daily digest gets a `DigestItem` instead (the digest job sends th
 
 import hashlib
 import logging
-from email.generator import BytesGenerator
-from email.policy import Compat32
-from io import BytesIO
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
@@ -249,8 +245,7 @@ def _enqueue_send(email_id: int) -> None:
 _CONTENT_FIELDS = ("pk", "key", "to", "subject", "body_text", "body_html", "headers")
 
 # Rows claimed, handed over and committed together. A crash after the mail server took
-# some of them and before the commit sends those again (same Message-IDs): at most this
-# many, and the messages are generated beforehand, so that window is only the hand-over.
+# some of them and before the commit sends those again (same Message-IDs): at most this many.
 SEND_BATCH = 20
 
 
@@ -284,74 +279,8 @@ def email_send_many(*, email_ids: list[int] | None = None, keys: list[str] | Non
         )
 
 
-class _QuickFolding(Compat32):
-    """The standard library's folding of headers (the `compat32` policy Django's messages
-    use), with a shortcut: a header of printable ASCII that fits on one line is written as
-    it is, which is what the full algorithm makes of it too, at a fraction of the cost (it
-    was a third of the time of generating a message)."""
-
-    def _fold(self, name, value, sanitize):
-        if (
-            isinstance(value, str)
-            and value.isascii()
-            and value.isprintable()
-            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
-        ):
-            return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
-
-
-_QUICK_FOLDING = _QuickFolding()
-
-
-class _QuickGenerator(BytesGenerator):
-    """The standard generator, except that it checks a fresh multipart boundary against
-    the parts with a substring test instead of compiling a regular expression for each
-    message (the other third of the time). Absent as a substring, it is absent as a line."""
-
-    @classmethod
-    def _make_boundary(cls, text=None):
-        boundary = super()._make_boundary()
-        if text is None:
-            return boundary
-        candidate, counter = boundary, 0
-        while _as_type_of(text, f"--{candidate}") in text:
-            candidate = f"{boundary}.{counter}"
-            counter += 1
-        return candidate
-
-
-def _as_type_of(text, value: str):
-    return value.encode("ascii") if isinstance(text, bytes) else value
-
-
-class _PreparedEmail(EmailMultiAlternatives):
-    """An e-mail whose MIME text is generated once, before its row is claimed: the claim
-    then lasts only as long as the hand-over. (The backends ask `message()` for the MIME
-    object and that for its bytes; both are answered from what was generated here.)"""
-
-    def prepare(self, linesep: str) -> None:
-        mime = super().message()
-        out = BytesIO()
-        _QuickGenerator(out, mangle_from_=False, policy=_QUICK_FOLDING).flatten(mime, linesep=linesep)
-        generated = {linesep: out.getvalue()}
-        generate = mime.as_bytes
-
-        def as_bytes(unixfrom=False, linesep="\n"):
-            if unixfrom or linesep not in generated:
-                return generate(unixfrom=unixfrom, linesep=linesep)
-            return generated[linesep]
-
-        mime.as_bytes = as_bytes
-        self._prepared = mime
-
-    def message(self):
-        prepared = getattr(self, "_prepared", None)
-        return prepared if prepared is not None else super().message()
-
-
-def _prepared_message(email: OutgoingEmail, mail_connection, linesep: str) -> _PreparedEmail:
-    message = _PreparedEmail(
+def _message(email: OutgoingEmail, mail_connection) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -361,7 +290,6 @@ def _prepared_message(email: OutgoingEmail, mail_connection, linesep: str) -> _P
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    message.prepare(linesep)
     return message
 
 
@@ -378,8 +306,7 @@ def _email_send_batch(emails: list[OutgoingEmail], mail_connection) -> int:
     Message-IDs, which lets the receiver drop the copies. A message the server refuses
     is recorded on its row and retried later; the others of the batch are sent."""
     mail_connection = mail_connection or get_connection()  # opened by the first send if need be
-    linesep = "\r\n" if isinstance(mail_connection, SMTPBackend) else "\n"
-    messages = {email.pk: _prepared_message(email, mail_connection, linesep) for email in emails}
+    messages = {email.pk: _message(email, mail_connection) for email in emails}
     sent = 0
     with transaction.atomic():
         for pk, attempts in _email_claim([email.pk for email in emails]):

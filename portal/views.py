@@ -23,9 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from core import freshness
 from core.domain import DomainError, DomainPermissionError
-from core.fragments import cached_fragment
 from core.history import history_section
 from core.throttling import SurveyLinkThrottle, throttle
 from customers import roles
@@ -85,10 +83,7 @@ def portal_view(view):
                 "so you are in the staff workspace.",
             )
             return redirect("home")
-        # The same until the next write (contacts and logins are domain tables).
-        contacts = freshness.cached(
-            ("portal-contacts", request.user.pk), lambda: selectors.portal_contacts(user=request.user)
-        )
+        contacts = selectors.portal_contacts(user=request.user)
         if not contacts:
             return render(request, "portal/no_access.html", status=403)
         request.portal_contacts = contacts
@@ -109,14 +104,8 @@ def _units(request):
 
 @portal_view
 def home(request):
-    user = request.user
-    # Keyed by the person: what the home shows depends on their own contacts and units.
-    body = cached_fragment(
-        ("portal-home", user.pk, timezone.localdate().isoformat()),
-        "portal/_home_body.html",
-        lambda: {**selectors.portal_home(user=user), "waiting": waiting_for_request(request), "user": user},
-    )
-    return render(request, "portal/home.html", {"body": body, "nav": "home"})
+    context = {**selectors.portal_home(user=request.user), "waiting": waiting_for_request(request)}
+    return render(request, "portal/home.html", {**context, "nav": "home"})
 
 
 # --- Requirements ----------------------------------------------------------------------
@@ -566,24 +555,8 @@ def agreement_sign_view(request, pk):
 # --- Surveys ---------------------------------------------------------------------------
 
 
-def _survey_subscriptions(unit_id: int) -> list:
-    """The services a unit's answer rates: the same for every invitation of the unit, so
-    read once per data generation."""
-    return freshness.cached(("survey-subscriptions", unit_id), lambda: survey_subscriptions(unit_id=unit_id))
-
-
 def _survey_form(invitation, data=None):
-    return SurveyForm(data, subscriptions=_survey_subscriptions(invitation.unit_id))
-
-
-def _survey_questions(invitation):
-    """The empty form's questions, the same for every invitation of the unit: rendered once
-    per data generation and minute (the CSRF token around them is rendered every time)."""
-    return cached_fragment(
-        ("survey-questions", invitation.unit_id),
-        "survey/_questions.html",
-        lambda: {"form": _survey_form(invitation)},
-    )
+    return SurveyForm(data, subscriptions=survey_subscriptions(unit_id=invitation.unit_id))
 
 
 def _survey_submit(invitation, form) -> bool:
@@ -703,16 +676,10 @@ def public_survey(request, token):
         if survey_invitation_state(refreshed) != "open":  # answered meanwhile in another tab
             return _survey_not_open(request, refreshed)
         status = 400
-        questions = None
     else:
-        form, questions = None, _survey_questions(invitation)
+        form = _survey_form(invitation)
         status = 200
-    response = render(
-        request,
-        "survey/answer.html",
-        {"form": form, "questions": questions, "invitation": invitation},
-        status=status,
-    )
+    response = render(request, "survey/answer.html", {"form": form, "invitation": invitation}, status=status)
     return _survey_private(response)
 
 

@@ -1,9 +1,6 @@
 """The count of what waits for the signed-in person, in the navigation of every page."""
 
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-
-from core import freshness
 
 from .selectors_waiting import WaitingList, waiting_for
 
@@ -17,15 +14,10 @@ def waiting_for_request(request) -> WaitingList:
 
 
 def waiting_count(request) -> int:
-    """The navigation's count: kept per person and day until the next write (core/freshness.py),
-    so a page costs no queries for it while nothing changed."""
-    user = request.user
-    if not user.is_authenticated:
+    """The navigation's count: the same list the page shows, when the page shows one."""
+    if not request.user.is_authenticated:
         return 0
-    return freshness.cached(
-        ("waiting-count", user.pk, timezone.localdate().isoformat()),
-        lambda: waiting_for_request(request).count,
-    )
+    return waiting_for_request(request).count
 
 
 def waiting(request) -> dict:

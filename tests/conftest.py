@@ -43,12 +43,3 @@ def _client_login_passes_a_request(monkeypatch):
         return original(self, **credentials)
 
     monkeypatch.setattr(Client, "login", login)
-
-
-@pytest.fixture
-def read_cache_on(settings, monkeypatch):
-    """Cached reads on (core/freshness.py), as in production with Redis. A test using it
-    needs transaction=True: the data generation moves when a write commits."""
-    settings.BRM_READ_CACHE = True
-    # Page fragments are also keyed by the minute: a test must not straddle two.
-    monkeypatch.setattr("core.fragments.current_minute", lambda: 0)

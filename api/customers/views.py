@@ -1,7 +1,6 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 
-from api.caching import CachedReadMixin
 from api.customers import filters, serializers
 from api.history import HistoryMixin
 from api.mixins import ServiceWriteMixin
@@ -14,7 +13,6 @@ WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 
 class _ReadWriteViewSet(
     ServiceWriteMixin,
-    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

@@ -3,7 +3,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.caching import CachedReadMixin
 from api.history import HistoryMixin
 from api.mixins import ServiceWriteMixin, visible_units
 from api.pagination import LargeTablePagination
@@ -32,7 +31,7 @@ def _changed(instance, changes: dict):
     return instance
 
 
-READ = [CachedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
+READ = [mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 CREATE_METHODS = ["get", "post", "head", "options"]
 NO_BODY = None
@@ -429,15 +428,10 @@ class HealthViewSet(*READ):
         }
 
     def list(self, request, *args, **kwargs):
-        return self._cached_read(request, self._list)
-
-    def retrieve(self, request, *args, **kwargs):
-        return self._cached_read(
-            request, lambda: Response(self.get_serializer(self._health(self.get_object())).data)
-        )
-
-    def _list(self):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(
             self.get_serializer([self._health(unit) for unit in page], many=True).data
         )
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self._health(self.get_object())).data)

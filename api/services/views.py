@@ -3,7 +3,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 
-from api.caching import CachedReadMixin
 from api.history import HistoryMixin
 from api.mixins import ModelWriteMixin, ServiceWriteMixin
 from api.pagination import LargeTablePagination
@@ -14,7 +13,7 @@ from customers.services import ensure_can_edit_unit
 from services import services
 from services.models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
 
-READ = [CachedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
+READ = [mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 CREATE_METHODS = ["get", "post", "head", "options"]
 

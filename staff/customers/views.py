@@ -11,12 +11,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
-from core import freshness
 from core.domain import DomainError
 from core.exporting import export_for_import
-from core.fragments import cached_fragments
 from core.history import history_section
 from customers import services
 from customers.imports import ContactImporter, UnitImporter
@@ -107,32 +104,16 @@ def _unit_or_404(request, pk) -> BusinessUnit:
     )
 
 
-UNIT_PAGE_PARTS = {
-    name: f"customers/unit_page/{name}.html" for name in ("head", "services", "activity", "side", "history")
-}
-
-
 @staff_required
 def unit_detail(request, pk):
-    """The 360° view. A constant number of queries, whatever the size of the subtree; once
-    rendered, the page's parts come from the cache until the next write (core.freshness)."""
-    unit = freshness.cached(("unit", pk), lambda: _unit_or_404(request, pk))
+    """The 360° view. A constant number of queries, whatever the size of the subtree."""
+    unit = _unit_or_404(request, pk)
     editable = unit_is_editable_by(user=request.user, unit=unit)
-    today = timezone.localdate().isoformat()
-
-    templates = dict(UNIT_PAGE_PARTS)
-    if editable:
-        # The empty quick-log form's fields (owner list, contacts, now as the default
-        # time); the CSRF token around them is rendered on every request.
-        templates["quick_log_fields"] = "relationships/_quick_log_fields.html"
-
-    def context():
-        # The figures are shared by everyone who opens the unit; the parts are per person
-        # because the form's owner defaults to them.
-        overview = freshness.cached(
-            ("unit-overview", unit.pk, today), lambda: relationship_selectors.unit_overview(unit=unit)
-        )
-        return {
+    overview = relationship_selectors.unit_overview(unit=unit)
+    return render(
+        request,
+        "customers/unit_detail.html",
+        {
             "o": overview,
             "unit": unit,
             "editable": editable,
@@ -140,17 +121,6 @@ def unit_detail(request, pk):
             "attainment_legend": attainment_legend(),
             "history": history_section(unit, viewer=request.user),
             "form": InteractionForm(unit=unit, user=request.user) if editable else None,
-        }
-
-    parts = cached_fragments(("unit-page", unit.pk, request.user.pk, editable, today), templates, context)
-    return render(
-        request,
-        "customers/unit_detail.html",
-        {
-            "unit": unit,
-            "editable": editable,
-            "parts": parts,
-            "fields": parts.get("quick_log_fields"),
             "nav": "units",
         },
     )

@@ -4,8 +4,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from core import freshness
-from core.fragments import cached_fragment
 from core.search import search as search_everything
 from customers import roles
 from relationships import selectors
@@ -26,25 +24,16 @@ def dashboard(request):
         except ValueError:
             manager_id = None
     today = timezone.localdate()
-    scope = ("dashboard", user.pk, whole, manager_id, today.isoformat())
-
-    def context():
-        # The figures are read once per data generation; the HTML once per minute too.
-        data = freshness.cached(
-            scope, lambda: selectors.dashboard_for(user=user, manager_id=manager_id, today=today)
-        )
-        return {
-            **data,
-            "now": timezone.now(),
-            "user": user,
-            "whole_organisation": whole,
-            "managers": list(selectors.relationship_managers()) if whole else [],
-            "manager_id": manager_id,
-            "waiting": waiting_for_request(request),
-        }
-
-    body = cached_fragment(scope, "relationships/_dashboard_body.html", context)
-    return render(request, "relationships/dashboard.html", {"body": body, "nav": "dashboard"})
+    context = {
+        **selectors.dashboard_for(user=user, manager_id=manager_id, today=today),
+        "now": timezone.now(),
+        "whole_organisation": whole,
+        "managers": list(selectors.relationship_managers()) if whole else [],
+        "manager_id": manager_id,
+        "waiting": waiting_for_request(request),
+        "nav": "dashboard",
+    }
+    return render(request, "relationships/dashboard.html", context)
 
 
 SEARCH_LINKS = {
