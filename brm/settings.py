@@ -375,14 +375,21 @@ CONTENT_SECURITY_POLICY = {
 # Cache: throttle counters live here. Redis in production (CACHE_URL=redis://host:6379/1,
 # Django's own RedisCache), so all web workers share one count; memory of one process by
 # default.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-# --- Redis restarts ---
-# A cache on Redis fails open while Redis restarts (brm/cache.py): no 500 on every API call.
-# The OPTIONS go to redis-py's connection pool: a Redis that does not answer costs each cache
-# call half a second at most, not redis-py's default of 5 seconds.
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "brm.cache.ResilientRedisCache"
-    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+# The cache holds throttle counters and list counts, values that can be recomputed, never
+# data. On Redis (CACHE_URL=redis://..., production) it is django-redis, which fails open
+# while Redis restarts (IGNORE_EXCEPTIONS: a read misses, a write is dropped and logged,
+# the API keeps answering, unthrottled for those seconds) and waits half a second at most
+# for Redis, not redis-py's default of 5 seconds.
+REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+_cache = env.cache_url("CACHE_URL", default="locmemcache://")
+CACHES = {
+    "default": (
+        {**_cache, "OPTIONS": {**REDIS_CACHE_OPTIONS, **_cache.get("OPTIONS", {})}}
+        if _cache["BACKEND"] == "django_redis.cache.RedisCache"
+        else _cache
+    )
+}
 
 # API throttling (DRF): per user (token or session) and per anonymous client address, 429
 # with Retry-After. The token endpoint has its own, stricter scope. Behind N reverse

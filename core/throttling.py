@@ -31,7 +31,7 @@ class FixedWindowMixin:
         except ValueError:  # the window's first request
             count = 1 if self.cache.add(counter, 1, self.duration + 1) else self.cache.incr(counter)
         self.wait_seconds = (window + 1) * self.duration - now
-        # None: the cache is unreachable (brm/cache.py fails open): let the request through.
+        # None: the cache is unreachable (django-redis fails open, settings CACHES): let the request through.
         return count is None or count <= self.num_requests
 
     def wait(self):

@@ -1,4 +1,5 @@
-"""The Redis cache fails open: with Redis away, reads miss and writes are dropped."""
+"""The Redis cache fails open: with Redis away, reads miss and writes are dropped, so the
+API keeps answering while Redis restarts (django-redis's IGNORE_EXCEPTIONS, set in settings)."""
 
 import json
 import os
@@ -7,14 +8,18 @@ import sys
 
 import pytest
 from django.conf import settings
+from django_redis.cache import RedisCache
 
-from brm.cache import ResilientRedisCache
+from core.throttling import UserRateThrottle
+
+
+def _cache(location: str) -> RedisCache:
+    return RedisCache(location, {"OPTIONS": settings.REDIS_CACHE_OPTIONS})
 
 
 @pytest.fixture
 def cache_without_redis():
-    # Nothing listens on port 1: every call meets a refused connection.
-    return ResilientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.5}})
+    return _cache("redis://127.0.0.1:1/0")  # nothing listens on port 1: every call is refused
 
 
 def test_reads_miss_and_writes_are_dropped_while_redis_is_away(cache_without_redis):
@@ -22,23 +27,33 @@ def test_reads_miss_and_writes_are_dropped_while_redis_is_away(cache_without_red
     cache.set("throttle_user_1", [1.0], 60)
     assert cache.get("throttle_user_1", []) == []
     assert cache.get_many(["a", "b"]) == {}
-    assert cache.add("a", 1) is False
+    assert not cache.add("a", 1)
     assert cache.incr("a") is None
-    assert cache.has_key("a") is False
-    assert cache.delete("a") is False
-    assert cache.set_many({"a": 1}) == []
+    assert not cache.has_key("a")
+    assert not cache.delete("a")
+
+
+def test_the_throttle_lets_requests_through_while_redis_is_away(cache_without_redis, rf, rm):
+    throttle = UserRateThrottle()
+    throttle.cache = cache_without_redis
+    throttle.rate, throttle.num_requests, throttle.duration = "1/minute", 1, 60
+    request = rf.get("/api/v1/units/")
+    request.user = rm
+    assert all(throttle.allow_request(request, None) for _ in range(3))
 
 
 def test_with_redis_there_the_cache_keeps_values(broker_url):
     # The tests' own Redis database (emptied before and after by the fixture).
-    cache = ResilientRedisCache(broker_url, {"OPTIONS": {"socket_connect_timeout": 0.5}})
+    cache = _cache(broker_url)
     assert cache.add("window", 1, 60) is True
     assert cache.incr("window") == 2
     cache.set("count", 12345, 60)
     assert cache.get_many(["window", "count"]) == {"window": 2, "count": 12345}
+    with pytest.raises(ValueError):
+        cache.incr("never-set")  # the throttle's sign that a window begins
 
 
-def test_a_redis_cache_url_gets_the_resilient_backend_with_short_timeouts():
+def test_a_redis_cache_url_gets_django_redis_failing_open_with_short_timeouts():
     # Settings are read once per process: ask a fresh one.
     code = (
         "import django, json; django.setup(); from django.conf import settings;"
@@ -54,5 +69,10 @@ def test_a_redis_cache_url_gets_the_resilient_backend_with_short_timeouts():
         check=True,
     )
     configured = json.loads(result.stdout.strip().splitlines()[-1])
-    assert configured["BACKEND"] == "brm.cache.ResilientRedisCache"
-    assert configured["OPTIONS"] == {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    assert configured["BACKEND"] == "django_redis.cache.RedisCache"
+    assert configured["LOCATION"] == "redis://127.0.0.1:6379/1"
+    assert configured["OPTIONS"] == {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.5,
+        "SOCKET_TIMEOUT": 0.5,
+    }
