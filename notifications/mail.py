@@ -16,6 +16,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
@@ -245,7 +246,8 @@ def _enqueue_send(email_id: int) -> None:
 _CONTENT_FIELDS = ("pk", "key", "to", "subject", "body_text", "body_html", "headers")
 
 # Rows claimed, handed over and committed together. A crash after the mail server took
-# some of them and before the commit sends those again (same Message-IDs): at most this many.
+# some of them and before the commit sends those again (same Message-IDs): at most this
+# many, and the messages are generated beforehand, so that window is only the hand-over.
 SEND_BATCH = 20
 
 
@@ -279,8 +281,39 @@ def email_send_many(*, email_ids: list[int] | None = None, keys: list[str] | Non
         )
 
 
-def _message(email: OutgoingEmail, mail_connection) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+class _Generated:
+    """A message's MIME object with its bytes generated once. The backends ask the e-mail
+    for its MIME object (`message()`) and that for its bytes (`as_bytes()`); these are
+    answered from what was generated before the row was claimed, so the claim lasts only as
+    long as the hand-over, the one moment where a killed worker makes a message go twice."""
+
+    def __init__(self, mime, linesep: str):
+        self.mime, self.linesep = mime, linesep
+        self.generated = mime.as_bytes(linesep=linesep)
+
+    def as_bytes(self, unixfrom=False, linesep="\n"):
+        if unixfrom or linesep != self.linesep:
+            return self.mime.as_bytes(unixfrom=unixfrom, linesep=linesep)
+        return self.generated
+
+    def __getattr__(self, name):  # everything else a backend reads (charset, headers)
+        if name.startswith("__") or "mime" not in vars(self):  # copying builds it bare
+            raise AttributeError(name)
+        return getattr(self.mime, name)
+
+
+class _GeneratedEmail(EmailMultiAlternatives):
+    """An EmailMultiAlternatives whose MIME text is generated before it is handed over."""
+
+    def generate(self, linesep: str) -> None:
+        self.generated = _Generated(super().message(), linesep)
+
+    def message(self):
+        return getattr(self, "generated", None) or super().message()
+
+
+def _message(email: OutgoingEmail, mail_connection) -> _GeneratedEmail:
+    message = _GeneratedEmail(
         subject=email.subject,
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -290,6 +323,8 @@ def _message(email: OutgoingEmail, mail_connection) -> EmailMultiAlternatives:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    # SMTP speaks CRLF; the other backends (files, console) write lines as Python does.
+    message.generate("\r\n" if isinstance(mail_connection, SMTPBackend) else "\n")
     return message
 
 

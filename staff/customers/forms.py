@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.forms.models import model_to_dict
 
 from core.forms import BrowserFormMixin, DateInput, Textarea, keeping
 from customers.models import BusinessObjective, BusinessUnit, Contact
@@ -71,30 +72,36 @@ class UnitForm(BrowserFormMixin, forms.ModelForm):
         return data
 
 
-class ContactForm(BrowserFormMixin, forms.ModelForm):
-    class Meta:
-        model = Contact
-        fields = ["unit", "first_name", "last_name", "email", "phone", "job_title", "role", "is_active"]
+class ContactForm(BrowserFormMixin, forms.Form):
+    """A plain form over the contact's fields: which contacts a unit may have (one address
+    per person, one active customer) is customers.services.contact_save's rule, said once,
+    in its words, at the field it concerns."""
 
-    def __init__(self, *args, units=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    FIELDS = ["unit", "first_name", "last_name", "email", "phone", "job_title", "role", "is_active"]
+
+    unit = forms.ModelChoiceField(queryset=BusinessUnit.objects.none())
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    email = forms.EmailField()
+    phone = forms.CharField(max_length=50, required=False)
+    job_title = forms.CharField(max_length=200, required=False)
+    role = forms.ChoiceField(choices=Contact.Role.choices, initial=Contact.Role.STAKEHOLDER)
+    is_active = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, contact=None, units=None, initial=None, **kwargs):
+        self.editing = contact or Contact()
+        stored = model_to_dict(self.editing, fields=self.FIELDS) if contact else {}
+        super().__init__(*args, initial={**(initial or {}), **stored}, **kwargs)
         self.fields["unit"].queryset = keeping(
-            units if units is not None else BusinessUnit.objects.filter(is_active=True), self.instance.unit_id
+            units if units is not None else BusinessUnit.objects.filter(is_active=True), self.editing.unit_id
         )
         self.fields["unit"].label_from_instance = lambda unit: f"{'— ' * unit.depth}{unit.name}"
 
-    def _post_clean(self):
-        # Uniqueness (e-mail per unit, one active customer) is checked by
-        # customers.services.contact_save, with a message that names the unit and lands at
-        # the field; the model's constraints are not checked twice here.
-        opts = self._meta
-        try:
-            self.instance = forms.models.construct_instance(self, self.instance, opts.fields, opts.exclude)
-            self.instance.full_clean(
-                exclude=self._get_validation_exclusions(), validate_unique=False, validate_constraints=False
-            )
-        except forms.ValidationError as error:
-            self._update_errors(error)
+    def contact(self) -> Contact:
+        """The contact with the form's values, not saved (contact_save checks and saves it)."""
+        for name in self.FIELDS:
+            setattr(self.editing, name, self.cleaned_data[name])
+        return self.editing
 
 
 class ObjectiveForm(BrowserFormMixin, forms.ModelForm):

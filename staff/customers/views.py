@@ -280,17 +280,17 @@ def contact_edit(request, pk=None):
         return redirect("customers:contact-detail", contact.pk)
     units = BusinessUnit.objects.editable_by(request.user).filter(is_active=True).order_by("path")
     if request.method == "POST":
-        form = ContactForm(request.POST, instance=contact, units=units)
+        form = ContactForm(request.POST, contact=contact, units=units)
         if form.is_valid():
             try:
-                saved = services.contact_save(contact=form.instance, by=request.user)
+                saved = services.contact_save(contact=form.contact(), by=request.user)
             except DomainError as error:
                 form_error_from(form, error)
             else:
                 messages.success(request, f"Saved {saved.full_name}.")
                 return redirect("customers:unit-detail", saved.unit_id)
     else:
-        form = ContactForm(instance=contact, units=units, initial={"unit": request.GET.get("unit")})
+        form = ContactForm(contact=contact, units=units, initial={"unit": request.GET.get("unit")})
     return render(
         request,
         "customers/form.html",

@@ -2,6 +2,7 @@
 a crash mid-batch repeats at most that batch, and a survey dispatch chunk costs the same
 number of queries however many invitations it carries."""
 
+import email
 import re
 from unittest import mock
 
@@ -10,7 +11,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from customers.models import Contact
-from notifications.mail import SEND_BATCH, email_enqueue_many, email_render, email_send_many
+from notifications.mail import SEND_BATCH, _message, email_enqueue_many, email_render, email_send_many
 from notifications.models import OutgoingEmail
 from relationships import jobs
 from relationships.models import SurveyInvitation
@@ -157,3 +158,30 @@ def test_a_crash_mid_batch_loses_nothing_and_repeats_at_most_that_batch():
     ids = [message.extra_headers["Message-ID"] for message in mail.outbox]
     assert len(set(ids)) == total  # none lost
     assert len(ids) - total == 4  # sent twice: only what the crashed batch had handed over
+
+
+@pytest.mark.parametrize(
+    ("backend", "linesep"),
+    [
+        ("django.core.mail.backends.filebased.EmailBackend", b"\n"),
+        ("django.core.mail.backends.smtp.EmailBackend", b"\r\n"),
+    ],
+)
+def test_a_message_is_generated_before_its_hand_over_as_the_backend_writes_it(
+    settings, tmp_path, backend, linesep
+):
+    """Generated once before the claim (so a kill during the claim rarely repeats a message),
+    the bytes are those the plain message would give, with the backend's line ends."""
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    (key,) = _queue(1)
+    row = OutgoingEmail.objects.get(key=key)
+    connection = mail.get_connection(backend)
+    generated = _message(row, connection).message().as_bytes(linesep=linesep.decode())
+    assert b"\r\n" not in generated if linesep == b"\n" else generated.count(b"\r\n") > 5
+    parsed = email.message_from_bytes(generated)
+    assert parsed["Subject"] == row.subject and parsed["To"] == row.to[0]
+    assert parsed["Message-ID"].endswith("@brm-outbox>")
+    text, html = (part.get_payload(decode=True).decode() for part in parsed.get_payload())
+    assert text.strip() == row.body_text.strip().replace("\n", linesep.decode()).strip()
+    assert html.strip() == row.body_html.strip().replace("\n", linesep.decode()).strip()
+    assert mail.outbox == []  # generating sends nothing
