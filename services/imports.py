@@ -8,11 +8,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.domain import DomainPermissionError
 from core.importing import LineResult, changes_between, numbered
 from customers.imports import PortfolioImporter
 from customers.models import BusinessUnit
-from customers.roles import manages_every_unit
 
 from .models import (
     Agreement,
@@ -23,13 +21,7 @@ from .models import (
     Subscription,
     plain_number,
 )
-
-
-def _require_catalogue_rights(user) -> None:
-    if not manages_every_unit(user):
-        raise DomainPermissionError(
-            "Importing the catalogue needs the right to manage every unit (IT management)."
-        )
+from .services import ensure_may_change_catalogue, may_change_catalogue, service_save, target_save
 
 
 def _decimal(value: str, column: str, errors: list[str]) -> Decimal | None:
@@ -91,7 +83,8 @@ class ServiceImporter(PortfolioImporter):
 
     @classmethod
     def allowed_for(cls, user) -> bool:
-        return manages_every_unit(user)
+        # A file may add services: the right to change the whole catalogue, not one service's.
+        return may_change_catalogue(user=user)
 
     @classmethod
     def export_lines(cls, service) -> list[dict]:
@@ -126,7 +119,7 @@ class ServiceImporter(PortfolioImporter):
         )
 
     def plan(self, rows):
-        _require_catalogue_rights(self.by)
+        ensure_may_change_catalogue(user=self.by)
         services = {service.code: service for service in Service.objects.select_related("category", "owner")}
         targets = {
             (t.service.code, t.name.lower()): t for t in ServiceLevelTarget.objects.select_related("service")
@@ -215,16 +208,29 @@ class ServiceImporter(PortfolioImporter):
         return lines, writes
 
     def apply(self, writes):
+        # Through the catalogue's services, as the staff form and the API: the same right and
+        # checks per row (a catalogue is a few hundred rows, so one save each is cheap).
+        saved: dict[str, Service] = {}
         for _, code, service_values, category, target_name, target_values in writes:
-            service_values = {
-                **service_values,
-                "category": ServiceCategory.objects.get_or_create(name=category)[0] if category else None,
-            }
-            service, _ = Service.objects.update_or_create(code=code, defaults=service_values)
+            service = saved.get(code)
+            if service is None:
+                service = Service.objects.filter(code=code).first() or Service(code=code)
+                values = {
+                    **service_values,
+                    "category": ServiceCategory.objects.get_or_create(name=category)[0] if category else None,
+                }
+                saved[code] = service = service_save(service=_with(service, values), by=self.by)
             if target_name:
-                ServiceLevelTarget.objects.update_or_create(
-                    service=service, name=target_name, defaults=target_values
-                )
+                target = ServiceLevelTarget.objects.filter(
+                    service=service, name__iexact=target_name
+                ).first() or ServiceLevelTarget(service=service, name=target_name)
+                target_save(target=_with(target, target_values), by=self.by)
+
+
+def _with(instance, values: dict):
+    for name, value in values.items():
+        setattr(instance, name, value)
+    return instance
 
 
 # A refusal is a decision on an order, with its reason (services.subscription_refuse): not imported.

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -242,44 +243,74 @@ def measurement_record(
 # --- The catalogue and agreements, edited by staff --------------------------------------
 
 
-def may_change_catalogue(*, user, service: Service | None) -> bool:
-    """IT management changes the catalogue; a service's owner changes their own service."""
+CATALOGUE_REFUSAL = "Only IT management or the service's owner may change the service catalogue."
+
+
+def may_change_catalogue(*, user, service: Service | None = None) -> bool:
+    """The one catalogue right: who manages every unit (IT management,
+    customers.roles.manages_every_unit) changes the whole catalogue; a service's owner
+    changes their own service and its targets. A new service (`service` None) only the
+    former. Asked by the staff pages, the API, the import and may_decide_order."""
+    if not (user.is_authenticated and user.is_staff):
+        return False
     if roles.manages_every_unit(user):
         return True
-    return service is not None and bool(service.pk) and service.owner_id == user.pk
+    return service is not None and service.pk is not None and service.owner_id == user.pk
 
 
-def _ensure_catalogue_rights(*, user, service: Service | None) -> None:
+def ensure_may_change_catalogue(*, user, service: Service | None = None) -> None:
     if not may_change_catalogue(user=user, service=service):
-        raise DomainPermissionError(
-            "Only IT management or the service's owner may change the service catalogue."
-        )
+        raise DomainPermissionError(CATALOGUE_REFUSAL)
+
+
+def _full_clean(instance) -> None:
+    """The model's own checks (choices, lengths, slugs, constraints) as a DomainError at
+    the first field at fault, so every door shows one clear message and nothing is saved."""
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise DomainError(" ".join(error.messages)) from error
+        field, errors = next(iter(error.message_dict.items()))
+        raise DomainError(" ".join(errors), field=None if field == "__all__" else field) from error
 
 
 @transaction.atomic
 def service_save(*, service: Service, by) -> Service:
-    previous = Service.objects.filter(pk=service.pk).first() if service.pk else None
-    _ensure_catalogue_rights(user=by, service=previous)
+    """Add or change a service of the catalogue. The right is checked on the service as
+    stored (its owner may hand it to another owner; a new one is IT management's); code
+    and name are unique whatever their case."""
+    stored = Service.objects.filter(pk=service.pk).first() if service.pk else None
+    ensure_may_change_catalogue(user=by, service=stored)
     for field, label in (("code", "code"), ("name", "name")):
         value = getattr(service, field)
         if Service.objects.filter(**{f"{field}__iexact": value}).exclude(pk=service.pk).exists():
             raise DomainError(f"Another service already has the {label} {value}.", field=field)
+    _full_clean(service)
     service.save()
     return service
 
 
 @transaction.atomic
 def target_save(*, target: ServiceLevelTarget, by) -> ServiceLevelTarget:
-    """A service level target: an availability is a percentage; names are unique per service."""
-    _ensure_catalogue_rights(user=by, service=target.service)
+    """Add or change a service level target: by who may change its service, read from the
+    database (both services, when a change moves the target to another). An availability
+    is a percentage; names are unique per service whatever their case."""
+    if target.pk:
+        stored = ServiceLevelTarget.objects.select_related("service").get(pk=target.pk)
+        ensure_may_change_catalogue(user=by, service=stored.service)
+    if target.service_id is None:
+        raise DomainError("A target belongs to a service.", field="service")
+    ensure_may_change_catalogue(user=by, service=Service.objects.get(pk=target.service_id))
     if error := target.value_error():
         raise DomainError(error, field="target_value")
     if (
-        ServiceLevelTarget.objects.filter(service=target.service, name__iexact=target.name)
+        ServiceLevelTarget.objects.filter(service=target.service_id, name__iexact=target.name)
         .exclude(pk=target.pk)
         .exists()
     ):
         raise DomainError(f"{target.service.name} already has a target called {target.name}.", field="name")
+    _full_clean(target)
     target.save()
     return target
 

@@ -5,11 +5,10 @@ from rest_framework.decorators import action
 
 from api.caching import CachedReadMixin
 from api.history import HistoryMixin
-from api.mixins import ModelWriteMixin, ServiceWriteMixin
+from api.mixins import ServiceWriteMixin
 from api.pagination import LargeTablePagination
-from api.permissions import CatalogueEditor, StaffWritesOnly, is_catalogue_manager
+from api.permissions import CatalogueEditor, StaffWritesOnly
 from api.services import filters, selectors, serializers
-from core.domain import DomainPermissionError
 from customers.services import ensure_can_edit_unit
 from services import services
 from services.models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
@@ -19,14 +18,33 @@ WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 CREATE_METHODS = ["get", "post", "head", "options"]
 
 
-class _CatalogueViewSet(ModelWriteMixin, *READ):
+def _changed(instance, changes: dict):
+    """The object with the changes of a PATCH applied, not saved: its service saves it."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    return instance
+
+
+class _CatalogueViewSet(ServiceWriteMixin, *READ):
+    """Create and PATCH through the catalogue's services, which check the right
+    (services.may_change_catalogue) on the stored row and answer bad input with a 400."""
+
     permission_classes = [CatalogueEditor]
     http_method_names = WRITE_METHODS
-    unit_attr = None
+    model = None
 
-    def check_can_save(self, instance):
-        if not (is_catalogue_manager(self.request.user) or self.owner_of(instance) == self.request.user.pk):
-            raise DomainPermissionError(CatalogueEditor.message)
+    def save_row(self, instance):
+        """The catalogue service that writes this kind of row."""
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs):
+        saved = self.save_row(self.model(**self.validated()))
+        return self.respond(saved, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        changes = self.validated(instance=instance, partial=True)
+        return self.respond(self.save_row(_changed(instance, changes)))
 
 
 @extend_schema_view(
@@ -40,6 +58,7 @@ class ServiceViewSet(_CatalogueViewSet):
     queryset = Service.objects.select_related("category", "owner").prefetch_related(
         Prefetch("targets", queryset=ServiceLevelTarget.objects.order_by("name"))
     )
+    model = Service
     serializer_class = serializers.ServiceSerializer
     input_serializers = {
         "create": serializers.ServiceInputSerializer,
@@ -50,14 +69,18 @@ class ServiceViewSet(_CatalogueViewSet):
     ordering_fields = ["name", "code", "lifecycle", "created_at"]
     ordering = ["name"]
 
-    def owner_of(self, service):
-        return service.owner_id
+    def save_row(self, service):
+        return services.service_save(service=service, by=self.request.user)
+
+    def service_of(self, service):
+        return service
 
 
 class ServiceLevelTargetViewSet(_CatalogueViewSet):
     """The levels each service promises; kept by IT management and the service's owner."""
 
     queryset = ServiceLevelTarget.objects.select_related("service")
+    model = ServiceLevelTarget
     serializer_class = serializers.ServiceLevelTargetSerializer
     input_serializers = {
         "create": serializers.ServiceLevelTargetInputSerializer,
@@ -68,8 +91,11 @@ class ServiceLevelTargetViewSet(_CatalogueViewSet):
     ordering_fields = ["name", "metric", "service__name"]
     ordering = ["service__name", "name"]
 
-    def owner_of(self, target):
-        return target.service.owner_id if target.service_id else None
+    def save_row(self, target):
+        return services.target_save(target=target, by=self.request.user)
+
+    def service_of(self, target):
+        return target.service
 
 
 @extend_schema_view(
@@ -77,7 +103,7 @@ class ServiceLevelTargetViewSet(_CatalogueViewSet):
     create=extend_schema(summary="Draft an agreement for a unit of your portfolio"),
     partial_update=extend_schema(summary="Change an agreement of your portfolio"),
 )
-class AgreementViewSet(HistoryMixin, ModelWriteMixin, *READ):
+class AgreementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     """Service level agreements; drafted by IT staff, signed by the unit's deciding customer."""
 
     permission_classes = [StaffWritesOnly]
@@ -97,12 +123,14 @@ class AgreementViewSet(HistoryMixin, ModelWriteMixin, *READ):
     def get_queryset(self):
         return selectors.agreement_list(user=self.request.user)
 
-    def save_instance(self, instance, data):
-        if instance.pk:
-            ensure_can_edit_unit(user=self.request.user, unit=instance.unit)
-        for name, value in data.items():
-            setattr(instance, name, value)
-        return services.agreement_save(agreement=instance, by=self.request.user)
+    def create(self, request, *args, **kwargs):
+        agreement = services.agreement_save(agreement=Agreement(**self.validated()), by=request.user)
+        return self.respond(agreement, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        agreement = self.get_object()
+        changes = self.validated(instance=agreement, partial=True)
+        return self.respond(services.agreement_save(agreement=_changed(agreement, changes), by=request.user))
 
     @extend_schema(
         request=None,
