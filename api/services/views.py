@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 
 from api.caching import CachedReadMixin
 from api.history import HistoryMixin
-from api.mixins import ServiceWriteMixin
+from api.mixins import ServiceWriteMixin, with_changes
 from api.pagination import LargeTablePagination
 from api.permissions import CatalogueEditor, StaffWritesOnly
 from api.services import filters, selectors, serializers
@@ -16,13 +16,6 @@ from services.models import Agreement, Measurement, Service, ServiceLevelTarget,
 READ = [CachedReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 CREATE_METHODS = ["get", "post", "head", "options"]
-
-
-def _changed(instance, changes: dict):
-    """The object with the changes of a PATCH applied, not saved: its service saves it."""
-    for name, value in changes.items():
-        setattr(instance, name, value)
-    return instance
 
 
 class _CatalogueViewSet(ServiceWriteMixin, *READ):
@@ -44,7 +37,7 @@ class _CatalogueViewSet(ServiceWriteMixin, *READ):
     def partial_update(self, request, *args, **kwargs):
         instance = self.get_object()
         changes = self.validated(instance=instance, partial=True)
-        return self.respond(self.save_row(_changed(instance, changes)))
+        return self.respond(self.save_row(with_changes(instance, changes)))
 
 
 @extend_schema_view(
@@ -130,7 +123,9 @@ class AgreementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     def partial_update(self, request, *args, **kwargs):
         agreement = self.get_object()
         changes = self.validated(instance=agreement, partial=True)
-        return self.respond(services.agreement_save(agreement=_changed(agreement, changes), by=request.user))
+        return self.respond(
+            services.agreement_save(agreement=with_changes(agreement, changes), by=request.user)
+        )
 
     @extend_schema(
         request=None,
