@@ -21,7 +21,14 @@ from .models import (
     Subscription,
     plain_number,
 )
-from .services import ensure_may_change_catalogue, may_change_catalogue, service_save, target_save
+from .services import (
+    ensure_may_change_catalogue,
+    may_change_catalogue,
+    measurements_record,
+    service_save,
+    subscription_record,
+    target_save,
+)
 
 
 def _decimal(value: str, column: str, errors: list[str]) -> Decimal | None:
@@ -352,12 +359,7 @@ class SubscriptionImporter(PortfolioImporter):
 
     def apply(self, writes):
         for _, existing, values in writes:
-            if existing is None:
-                Subscription.objects.create(**values)
-            else:
-                for name, value in values.items():
-                    setattr(existing, name, value)
-                existing.save()
+            subscription_record(subscription=_with(existing or Subscription(), values), by=self.by)
 
 
 class MeasurementImporter(PortfolioImporter):
@@ -470,26 +472,10 @@ class MeasurementImporter(PortfolioImporter):
         return lines, writes
 
     def apply(self, writes):
-        # Judged against the target in force now, as measurement_record does.
-        new, changed = [], []
-        for _, current, subscription, target, period, value in writes:
-            if current is None:
-                new.append(
-                    Measurement(
-                        subscription=subscription,
-                        target=target,
-                        period_start=period,
-                        value=value,
-                        target_value=target.target_value,
-                        is_met=target.is_met_by(value),
-                    )
-                )
-            else:
-                current.value, current.target_value, current.is_met = (
-                    value,
-                    target.target_value,
-                    target.is_met_by(value),
-                )
-                changed.append(current)
-        Measurement.objects.bulk_create(new, batch_size=1000)
-        Measurement.objects.bulk_update(changed, ["value", "target_value", "is_met"], batch_size=1000)
+        # The same right and checks as recording one (measurement_record), in bulk.
+        measurements_record(
+            rows=[
+                (subscription, target, period, value) for _, _, subscription, target, period, value in writes
+            ],
+            by=self.by,
+        )

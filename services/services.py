@@ -203,8 +203,23 @@ def subscription_refuse(*, subscription: Subscription, by, reason: str) -> Subsc
     return subscription
 
 
+def _stored_subscription(subscription: Subscription, *, lock: bool = False) -> Subscription:
+    """The subscription as stored, with its unit and service: rights are checked on that,
+    never on what a caller holds."""
+    rows = Subscription.objects.select_related("unit", "service")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    return rows.get(pk=subscription.pk)
+
+
 @transaction.atomic
-def subscription_end(*, subscription: Subscription, on: datetime.date) -> Subscription:
+def subscription_end(*, subscription: Subscription, on: datetime.date, by) -> Subscription:
+    """End a subscription in use or ordered: by staff who may edit its unit
+    (customers.services.ensure_can_edit_unit), never before it started."""
+    from customers.services import ensure_can_edit_unit
+
+    subscription = _stored_subscription(subscription, lock=True)
+    ensure_can_edit_unit(user=by, unit=subscription.unit)
     if subscription.status not in Subscription.CURRENT_STATUSES:
         raise DomainError(f"This subscription is {subscription.get_status_display().lower()} already.")
     if subscription.started_on and on < subscription.started_on:
@@ -216,11 +231,30 @@ def subscription_end(*, subscription: Subscription, on: datetime.date) -> Subscr
 
 
 @transaction.atomic
-def measurement_record(
-    *, subscription: Subscription, target: ServiceLevelTarget, period_start: datetime.date, value: Decimal
-) -> Measurement:
-    """Record (or correct) the level a subscription got for a target in a month, judged
-    against the target in force now. Recording the same figure twice changes nothing."""
+def subscription_record(*, subscription: Subscription, by) -> Subscription:
+    """Record a unit's use of a service as it stands, new or changed (the subscription
+    import: services in use before the portal, their dates, quantity and agreement). By
+    staff who may edit the unit, as stored and as it would be; the model's checks answer
+    bad values. Ordering through the business is subscription_order."""
+    from customers.services import ensure_can_edit_unit
+
+    if subscription.pk:
+        ensure_can_edit_unit(user=by, unit=_stored_subscription(subscription).unit)
+    ensure_can_edit_unit(user=by, unit=BusinessUnit.objects.get(pk=subscription.unit_id))
+    if subscription.status == Subscription.Status.REFUSED:
+        raise DomainError("A refusal is a decision on an order, with its reason.", field="status")
+    _full_clean(subscription)
+    subscription.save()
+    return subscription
+
+
+def _judged(*, target: ServiceLevelTarget, value: Decimal) -> dict:
+    """A measurement's judgement against the target in force now: recorded with it, so a
+    later change of the target does not rewrite history."""
+    return {"value": value, "target_value": target.target_value, "is_met": target.is_met_by(value)}
+
+
+def _check_measurement(*, subscription: Subscription, target: ServiceLevelTarget, period_start) -> None:
     if target.service_id != subscription.service_id:
         raise DomainError(
             f"The target {target.name} belongs to another service than {subscription.service.name}.",
@@ -230,14 +264,65 @@ def measurement_record(
         raise DomainError("A measurement period starts on the first day of a month.", field="period_start")
     if period_start > timezone.localdate():
         raise DomainError("A measurement cannot be for a month that has not begun.", field="period_start")
-    value = Decimal(value)
+
+
+@transaction.atomic
+def measurement_record(
+    *,
+    subscription: Subscription,
+    target: ServiceLevelTarget,
+    period_start: datetime.date,
+    value: Decimal,
+    by,
+) -> Measurement:
+    """Record (or correct) the level a subscription got for a target in a month, judged
+    against the target in force now: by staff who may edit the subscription's unit.
+    Recording the same figure twice changes nothing."""
+    from customers.services import ensure_can_edit_unit
+
+    subscription = _stored_subscription(subscription)
+    ensure_can_edit_unit(user=by, unit=subscription.unit)
+    _check_measurement(subscription=subscription, target=target, period_start=period_start)
     measurement, _ = Measurement.objects.update_or_create(
         subscription=subscription,
         target=target,
         period_start=period_start,
-        defaults={"value": value, "target_value": target.target_value, "is_met": target.is_met_by(value)},
+        defaults=_judged(target=target, value=Decimal(value)),
     )
     return measurement
+
+
+@transaction.atomic
+def measurements_record(*, rows: list[tuple], by) -> None:
+    """measurement_record for many rows at once (the measurement import: a file may hold
+    thousands): `rows` are (subscription, target, period_start, value), their subscriptions
+    read with their units. The same right, once per unit, and the same checks; bulk writes."""
+    from customers.services import ensure_can_edit_unit
+
+    for unit in {subscription.unit_id: subscription.unit for subscription, *_ in rows}.values():
+        ensure_can_edit_unit(user=by, unit=unit)
+    for subscription, target, period_start, _ in rows:
+        _check_measurement(subscription=subscription, target=target, period_start=period_start)
+    stored = {
+        (m.subscription_id, m.target_id, m.period_start): m
+        for m in Measurement.objects.filter(
+            subscription__in={row[0].pk for row in rows}, period_start__in={row[2] for row in rows}
+        )
+    }
+    new, changed = [], []
+    for subscription, target, period_start, value in rows:
+        values = _judged(target=target, value=Decimal(value))
+        current = stored.get((subscription.pk, target.pk, period_start))
+        if current is None:
+            new.append(
+                Measurement(subscription=subscription, target=target, period_start=period_start, **values)
+            )
+        else:
+            for name, field_value in values.items():
+                setattr(current, name, field_value)
+            changed.append(current)
+    Measurement.objects.bulk_create(new, batch_size=1000)
+    Measurement.objects.bulk_update(changed, ["value", "target_value", "is_met"], batch_size=1000)
 
 
 # --- The catalogue and agreements, edited by staff --------------------------------------

@@ -9,7 +9,6 @@ from api.mixins import ServiceWriteMixin, with_changes
 from api.pagination import LargeTablePagination
 from api.permissions import CatalogueEditor, StaffWritesOnly
 from api.services import filters, selectors, serializers
-from customers.services import ensure_can_edit_unit
 from services import services
 from services.models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
 
@@ -206,9 +205,10 @@ class SubscriptionViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     @extend_schema(summary="End a subscription (IT staff of the unit)")
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
-        subscription = self.get_object()
-        ensure_can_edit_unit(user=self.request.user, unit=subscription.unit)
-        return self.respond(services.subscription_end(subscription=subscription, on=self.validated()["on"]))
+        ended = services.subscription_end(
+            subscription=self.get_object(), on=self.validated()["on"], by=request.user
+        )
+        return self.respond(ended)
 
 
 @extend_schema_view(
@@ -232,7 +232,5 @@ class MeasurementViewSet(ServiceWriteMixin, *READ):
         return selectors.measurement_list(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
-        data = self.validated()
-        ensure_can_edit_unit(user=request.user, unit=data["subscription"].unit)
-        measurement = services.measurement_record(**data)
+        measurement = services.measurement_record(**self.validated(), by=request.user)
         return self.respond(measurement, status_code=status.HTTP_201_CREATED)
