@@ -11,7 +11,6 @@ from api.fields import (
     StrictSlugRelatedField,
 )
 from api.mixins import ScopedPrimaryKeyRelatedField, UnitRefSerializer, UserRefSerializer, unit_field
-from api.mixins import scope_to_visible_units as _scope
 from services.models import Agreement, Measurement, Service, ServiceCategory, ServiceLevelTarget, Subscription
 
 
@@ -223,7 +222,8 @@ class AgreementInputSerializer(ModelSerializer):
 
 
 def _visible(queryset, user):
-    return _scope(queryset, user)
+    """Agreements and subscriptions the caller may see (their model's visible_to)."""
+    return queryset.visible_to(user)
 
 
 class SubscriptionOrderSerializer(serializers.Serializer):
