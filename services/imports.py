@@ -22,7 +22,8 @@ from .models import (
     plain_number,
 )
 from .services import (
-    ensure_may_change_catalogue,
+    CATALOGUE_REFUSAL,
+    may_change_any_service,
     may_change_catalogue,
     measurements_record,
     service_save,
@@ -57,7 +58,8 @@ class ServiceImporter(PortfolioImporter):
     title = "Services with their targets"
     description = (
         "One line per service level target (a service without targets: one line, target columns "
-        "empty). Changes the catalogue: IT management only."
+        "empty). IT management changes the whole catalogue; a service's owner the lines of their own "
+        "service."
     )
     columns = (
         "code",
@@ -90,8 +92,7 @@ class ServiceImporter(PortfolioImporter):
 
     @classmethod
     def allowed_for(cls, user) -> bool:
-        # A file may add services: the right to change the whole catalogue, not one service's.
-        return may_change_catalogue(user=user)
+        return may_change_any_service(user=user)
 
     @classmethod
     def export_lines(cls, service) -> list[dict]:
@@ -126,7 +127,6 @@ class ServiceImporter(PortfolioImporter):
         )
 
     def plan(self, rows):
-        ensure_may_change_catalogue(user=self.by)
         services = {service.code: service for service in Service.objects.select_related("category", "owner")}
         targets = {
             (t.service.code, t.name.lower()): t for t in ServiceLevelTarget.objects.select_related("service")
@@ -208,6 +208,10 @@ class ServiceImporter(PortfolioImporter):
                 action = "create"
             else:
                 action = "update" if changes else "unchanged"
+            if action != "unchanged" and not may_change_catalogue(user=self.by, service=service):
+                # The staff form's right, per line: an exported catalogue re-imports cleanly.
+                lines.append(LineResult(number, "error", label, [CATALOGUE_REFUSAL]))
+                continue
             lines.append(LineResult(number, action, label, changes=changes))
             writes.append(
                 (number, code, service_values, row.get("category", "").strip(), target_name, target_values)

@@ -343,6 +343,14 @@ def may_change_catalogue(*, user, service: Service | None = None) -> bool:
     return service is not None and service.pk is not None and service.owner_id == user.pk
 
 
+def may_change_any_service(*, user) -> bool:
+    """Whether some of the catalogue is `user`'s to change (the import page offers the
+    catalogue to them): IT management, or the owner of a service."""
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    return roles.manages_every_unit(user) or Service.objects.filter(owner=user).exists()
+
+
 def ensure_may_change_catalogue(*, user, service: Service | None = None) -> None:
     if not may_change_catalogue(user=user, service=service):
         raise DomainPermissionError(CATALOGUE_REFUSAL)
