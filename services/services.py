@@ -18,7 +18,9 @@ from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscri
 @transaction.atomic
 def agreement_sign(*, agreement: Agreement, by) -> Agreement:
     """Only the deciding customer signs; signing activates the agreement and plans its
-    first review one interval after it starts."""
+    first review one interval after it starts. Read again and locked: the unit and status
+    checked are the stored ones, and two signatures at once cannot both pass."""
+    agreement = Agreement.objects.select_for_update(of=("self",)).select_related("unit").get(pk=agreement.pk)
     if agreement.status != Agreement.Status.DRAFT:
         raise DomainError(
             f"Only a draft agreement can be signed; this one is {agreement.get_status_display().lower()}."
@@ -416,8 +418,11 @@ def agreement_save(*, agreement: Agreement, by) -> Agreement:
     before the start, reviews come every 1 to 60 months."""
     from customers.services import ensure_can_edit_unit
 
-    ensure_can_edit_unit(user=by, unit=agreement.unit)
-    previous = Agreement.objects.filter(pk=agreement.pk).first() if agreement.pk else None
+    # Both units read from the database: the right is the stored one, not the caller's copy.
+    ensure_can_edit_unit(user=by, unit=BusinessUnit.objects.get(pk=agreement.unit_id))
+    previous = (
+        Agreement.objects.select_related("unit").filter(pk=agreement.pk).first() if agreement.pk else None
+    )
     if previous is not None:
         ensure_can_edit_unit(user=by, unit=previous.unit)
         if previous.status != Agreement.Status.DRAFT and (
@@ -431,5 +436,6 @@ def agreement_save(*, agreement: Agreement, by) -> Agreement:
         raise DomainError(message, field=field)
     if Agreement.objects.filter(reference__iexact=agreement.reference).exclude(pk=agreement.pk).exists():
         raise DomainError(f"The reference {agreement.reference} is already used.", field="reference")
+    _full_clean(agreement)
     agreement.save()
     return agreement
