@@ -2,13 +2,11 @@
 see, and writes that go through the domain services."""
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.fields import StrictPrimaryKeyRelatedField
 from customers.models import BusinessUnit
-from customers.services import ensure_can_edit_unit
 
 User = get_user_model()
 
@@ -66,6 +64,14 @@ class UnitRefSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
+def with_changes(instance, changes: dict):
+    """The object with the changes of a PATCH applied, not saved: its domain service checks
+    the right on the stored row and saves it."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    return instance
+
+
 class ServiceWriteMixin:
     """Writes of a viewset: the input serializer of the action (`input_serializers`) checks
     types and ids, a domain service applies the rules, and the answer is the object read
@@ -82,44 +88,3 @@ class ServiceWriteMixin:
     def respond(self, instance, *, status_code=status.HTTP_200_OK):
         instance = self.get_queryset().get(pk=instance.pk)
         return Response(self.get_serializer(instance).data, status=status_code)
-
-
-class ModelWriteMixin(ServiceWriteMixin):
-    """Create and change for the plain resources that have no domain service of their own
-    (catalogue entries, opportunities, ...): the caller must be able to edit the
-    unit concerned (before and after the change), and the model's constraints answer 400."""
-
-    unit_attr: str | None = "unit"
-
-    def create(self, request, *args, **kwargs):
-        instance = self.get_queryset().model()
-        return self.respond(
-            self.save_instance(instance, self.validated()), status_code=status.HTTP_201_CREATED
-        )
-
-    def partial_update(self, request, *args, **kwargs):
-        instance = self.get_object()
-        data = self.validated(instance=instance, partial=True)
-        return self.respond(self.save_instance(instance, data))
-
-    def check_can_save(self, instance) -> None:
-        if self.unit_attr and getattr(instance, f"{self.unit_attr}_id", None):
-            ensure_can_edit_unit(user=self.request.user, unit=getattr(instance, self.unit_attr))
-
-    @transaction.atomic
-    def save_instance(self, instance, data: dict):
-        if instance.pk:
-            self.check_can_save(instance)
-        many = {}
-        for name, value in data.items():
-            if isinstance(value, list):
-                many[name] = value
-            else:
-                setattr(instance, name, value)
-        self.check_can_save(instance)
-        instance.validate_unique()
-        instance.validate_constraints()
-        instance.save()
-        for name, value in many.items():
-            getattr(instance, name).set(value)
-        return instance

@@ -1,6 +1,6 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from customers import roles
+from services.services import CATALOGUE_REFUSAL, may_change_catalogue
 
 
 class IsStaff(BasePermission):
@@ -28,10 +28,12 @@ class StaffWritesOnly(BasePermission):
 
 
 class CatalogueEditor(BasePermission):
-    """The service catalogue is read by everyone signed in and kept by IT management (or
-    whoever holds the model permission); a service's owner may change their own service."""
+    """The service catalogue is read by everyone signed in and kept by who has the catalogue
+    right (services.services.may_change_catalogue: IT management, or a service's owner for
+    their own service). Asked for the row before its input is read, so whoever may not
+    change it gets a 403 rather than field errors; the catalogue's services ask again."""
 
-    message = "Only IT management or the service's owner may change the service catalogue."
+    message = CATALOGUE_REFUSAL
 
     def has_permission(self, request, view):
         user = request.user
@@ -44,9 +46,4 @@ class CatalogueEditor(BasePermission):
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS:
             return True
-        return is_catalogue_manager(request.user) or view.owner_of(obj) == request.user.pk
-
-
-def is_catalogue_manager(user) -> bool:
-    # Who manages every unit keeps the catalogue (services.services.may_change_catalogue).
-    return user.is_staff and (roles.manages_every_unit(user) or user.has_perm("services.change_service"))
+        return may_change_catalogue(user=request.user, service=view.service_of(obj))

@@ -19,7 +19,7 @@ from relationships.models import Escalation, Interaction, Requirement, SurveyInv
 from relationships.services import survey_invitation_state
 from services.attainment import attainment_band, attainment_percent
 from services.models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
-from services.selectors import agreement_list_visible_to, subscriptions_covered_by, with_covering_agreements
+from services.selectors import subscriptions_covered_by, with_covering_agreements
 
 ATTAINMENT_MONTHS = 6
 
@@ -151,43 +151,43 @@ def subscription_levels(*, subscriptions) -> list[SubscriptionLevels]:
 # --- Objects of the visible units ------------------------------------------------------
 
 
-def portal_subscriptions(*, units):
+def portal_subscriptions(*, user, units):
     return (
-        Subscription.objects.filter(unit__in=units)
+        Subscription.objects.visible_to(user, units=units)
         .current()
         .select_related("service", "service__category", "unit", "agreement", "ordered_by", "decided_by")
         .order_by("unit__path", "service__name")
     )
 
 
-def portal_subscriptions_with_agreements(*, units, pk: int | None = None) -> list[Subscription]:
+def portal_subscriptions_with_agreements(*, user, units, pk: int | None = None) -> list[Subscription]:
     """The units' services, each with `.covering_agreement` (services.selectors): three
     queries. Every covering agreement is one the person may read, so linking it is safe."""
     units = list(units)
-    subscriptions = portal_subscriptions(units=units)
+    subscriptions = portal_subscriptions(user=user, units=units)
     if pk is not None:
         subscriptions = subscriptions.filter(pk=pk)
     return with_covering_agreements(subscriptions, within=units)
 
 
 def portal_agreements(*, user, units):
-    """The agreements a business contact reads (`agreement_list_visible_to`): their units'
+    """The agreements a business contact reads (Agreement.objects.visible_to): their units'
     own, and those covering their units' services, such as a division's for a department."""
     return (
-        agreement_list_visible_to(user=user, units=units)
+        Agreement.objects.visible_to(user, units=units)
         .exclude(status=Agreement.Status.TERMINATED)
         .select_related("unit", "signed_by")
         .order_by("status", "next_review_on", "title")
     )
 
 
-def portal_agreement_subscriptions(*, agreement: Agreement, units) -> list[Subscription]:
+def portal_agreement_subscriptions(*, agreement: Agreement, user, units) -> list[Subscription]:
     """The services `agreement` covers among the units the person sees (a purchaser reads
     the division's agreement but sees only their own unit's services under it), in the
     order of the units. One query."""
     return list(
         subscriptions_covered_by(agreement=agreement)
-        .filter(unit__in=units)
+        .visible_to(user, units=units)
         .select_related("service", "service__category", "unit")
         .order_by("unit__path", "service__name")
     )
@@ -207,12 +207,12 @@ def portal_escalations(*, units):
 DECIDED_ORDERS_SHOWN_DAYS = 60
 
 
-def portal_orders(*, units):
+def portal_orders(*, user, units):
     """Orders of the visible units that wait for IT or were decided lately, newest first,
     with who decided and why."""
     since = timezone.now() - datetime.timedelta(days=DECIDED_ORDERS_SHOWN_DAYS)
     return (
-        Subscription.objects.filter(unit__in=units)
+        Subscription.objects.visible_to(user, units=units)
         .filter(Q(status=Subscription.Status.REQUESTED) | Q(decided_at__gte=since))
         .select_related("service", "unit", "ordered_by", "decided_by")
         .order_by("-created_at", "-pk")
@@ -263,7 +263,7 @@ def portal_home(*, user) -> dict:
     requests they must decide) is relationships.selectors_waiting, as in the navigation."""
     units = list(portal_units(user=user))  # 2: the person's contacts, then their units
     deciders = deciding_customers_for(units=units)  # 3
-    subscriptions = portal_subscriptions_with_agreements(units=units)  # 4, 5: and their agreements
+    subscriptions = portal_subscriptions_with_agreements(user=user, units=units)  # 4, 5: and their agreements
     levels = subscription_levels(subscriptions=subscriptions)  # 6, 7
     requirements = portal_requirements(units=units)
     open_statuses = [
@@ -288,7 +288,7 @@ def portal_home(*, user) -> dict:
         "managers": list(managers.values()),
         "levels": levels,
         "agreements": list(portal_agreements(user=user, units=units)),  # 8
-        "orders": list(portal_orders(units=units)[:8]),  # 9
+        "orders": list(portal_orders(user=user, units=units)[:8]),  # 9
         "requirements": list(requirements.filter(status__in=open_statuses).order_by("-updated_at")[:8]),  # 10
         "escalations": list(portal_escalations(units=units).open().order_by("respond_by")),  # 11
         "pending_surveys": portal_pending_invitations(user=user),  # 12

@@ -277,7 +277,7 @@ def subscription_detail(request, pk):
     """One service the unit uses: each target month by month, the agreement that covers
     it, and what the unit raised or asked for about it."""
     units = _units(request)
-    found = selectors.portal_subscriptions_with_agreements(units=units, pk=pk)
+    found = selectors.portal_subscriptions_with_agreements(user=request.user, units=units, pk=pk)
     if not found:
         raise Http404
     subscription = found[0]
@@ -307,7 +307,8 @@ def subscription_detail(request, pk):
 def catalogue(request):
     units = _units(request)
     used = {
-        (sub.service_id, sub.unit_id): sub for sub in Subscription.objects.filter(unit__in=units).current()
+        (sub.service_id, sub.unit_id): sub
+        for sub in Subscription.objects.visible_to(request.user, units=units).current()
     }
     services = list(selectors.portal_live_services().order_by("category__name", "name"))
     rows = [
@@ -518,7 +519,9 @@ def agreement_detail(request, pk):
     (a purchaser reads the division's). Only the deciding customer is offered to sign."""
     units = _units(request)
     agreement = get_object_or_404(selectors.portal_agreements(user=request.user, units=units), pk=pk)
-    subscriptions = selectors.portal_agreement_subscriptions(agreement=agreement, units=units)
+    subscriptions = selectors.portal_agreement_subscriptions(
+        agreement=agreement, user=request.user, units=units
+    )
     decider = deciding_customer_for(unit=agreement.unit)
     return render(
         request,

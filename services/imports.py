@@ -8,11 +8,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.domain import DomainPermissionError
 from core.importing import LineResult, changes_between, numbered
 from customers.imports import PortfolioImporter
 from customers.models import BusinessUnit
-from customers.roles import manages_every_unit
 
 from .models import (
     Agreement,
@@ -23,13 +21,15 @@ from .models import (
     Subscription,
     plain_number,
 )
-
-
-def _require_catalogue_rights(user) -> None:
-    if not manages_every_unit(user):
-        raise DomainPermissionError(
-            "Importing the catalogue needs the right to manage every unit (IT management)."
-        )
+from .services import (
+    CATALOGUE_REFUSAL,
+    may_change_any_service,
+    may_change_catalogue,
+    measurements_record,
+    service_save,
+    subscription_record,
+    target_save,
+)
 
 
 def _decimal(value: str, column: str, errors: list[str]) -> Decimal | None:
@@ -58,7 +58,8 @@ class ServiceImporter(PortfolioImporter):
     title = "Services with their targets"
     description = (
         "One line per service level target (a service without targets: one line, target columns "
-        "empty). Changes the catalogue: IT management only."
+        "empty). IT management changes the whole catalogue; a service's owner the lines of their own "
+        "service."
     )
     columns = (
         "code",
@@ -91,7 +92,7 @@ class ServiceImporter(PortfolioImporter):
 
     @classmethod
     def allowed_for(cls, user) -> bool:
-        return manages_every_unit(user)
+        return may_change_any_service(user=user)
 
     @classmethod
     def export_lines(cls, service) -> list[dict]:
@@ -126,7 +127,6 @@ class ServiceImporter(PortfolioImporter):
         )
 
     def plan(self, rows):
-        _require_catalogue_rights(self.by)
         services = {service.code: service for service in Service.objects.select_related("category", "owner")}
         targets = {
             (t.service.code, t.name.lower()): t for t in ServiceLevelTarget.objects.select_related("service")
@@ -208,6 +208,10 @@ class ServiceImporter(PortfolioImporter):
                 action = "create"
             else:
                 action = "update" if changes else "unchanged"
+            if action != "unchanged" and not may_change_catalogue(user=self.by, service=service):
+                # The staff form's right, per line: an exported catalogue re-imports cleanly.
+                lines.append(LineResult(number, "error", label, [CATALOGUE_REFUSAL]))
+                continue
             lines.append(LineResult(number, action, label, changes=changes))
             writes.append(
                 (number, code, service_values, row.get("category", "").strip(), target_name, target_values)
@@ -215,16 +219,29 @@ class ServiceImporter(PortfolioImporter):
         return lines, writes
 
     def apply(self, writes):
+        # Through the catalogue's services, as the staff form and the API: the same right and
+        # checks per row (a catalogue is a few hundred rows, so one save each is cheap).
+        saved: dict[str, Service] = {}
         for _, code, service_values, category, target_name, target_values in writes:
-            service_values = {
-                **service_values,
-                "category": ServiceCategory.objects.get_or_create(name=category)[0] if category else None,
-            }
-            service, _ = Service.objects.update_or_create(code=code, defaults=service_values)
+            service = saved.get(code)
+            if service is None:
+                service = Service.objects.filter(code=code).first() or Service(code=code)
+                values = {
+                    **service_values,
+                    "category": ServiceCategory.objects.get_or_create(name=category)[0] if category else None,
+                }
+                saved[code] = service = service_save(service=_with(service, values), by=self.by)
             if target_name:
-                ServiceLevelTarget.objects.update_or_create(
-                    service=service, name=target_name, defaults=target_values
-                )
+                target = ServiceLevelTarget.objects.filter(
+                    service=service, name__iexact=target_name
+                ).first() or ServiceLevelTarget(service=service, name=target_name)
+                target_save(target=_with(target, target_values), by=self.by)
+
+
+def _with(instance, values: dict):
+    for name, value in values.items():
+        setattr(instance, name, value)
+    return instance
 
 
 # A refusal is a decision on an order, with its reason (services.subscription_refuse): not imported.
@@ -346,12 +363,7 @@ class SubscriptionImporter(PortfolioImporter):
 
     def apply(self, writes):
         for _, existing, values in writes:
-            if existing is None:
-                Subscription.objects.create(**values)
-            else:
-                for name, value in values.items():
-                    setattr(existing, name, value)
-                existing.save()
+            subscription_record(subscription=_with(existing or Subscription(), values), by=self.by)
 
 
 class MeasurementImporter(PortfolioImporter):
@@ -464,26 +476,10 @@ class MeasurementImporter(PortfolioImporter):
         return lines, writes
 
     def apply(self, writes):
-        # Judged against the target in force now, as measurement_record does.
-        new, changed = [], []
-        for _, current, subscription, target, period, value in writes:
-            if current is None:
-                new.append(
-                    Measurement(
-                        subscription=subscription,
-                        target=target,
-                        period_start=period,
-                        value=value,
-                        target_value=target.target_value,
-                        is_met=target.is_met_by(value),
-                    )
-                )
-            else:
-                current.value, current.target_value, current.is_met = (
-                    value,
-                    target.target_value,
-                    target.is_met_by(value),
-                )
-                changed.append(current)
-        Measurement.objects.bulk_create(new, batch_size=1000)
-        Measurement.objects.bulk_update(changed, ["value", "target_value", "is_met"], batch_size=1000)
+        # The same right and checks as recording one (measurement_record), in bulk.
+        measurements_record(
+            rows=[
+                (subscription, target, period, value) for _, _, subscription, target, period, value in writes
+            ],
+            by=self.by,
+        )

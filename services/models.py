@@ -9,6 +9,12 @@ from simple_history.models import HistoricalRecords
 from customers.models import BusinessUnit, Contact
 
 
+def _units_seen_by(user, units):
+    """`units`, the person's visible units when the caller has them already (the portal
+    reads them once per request), else BusinessUnit.objects.visible_to as a subquery."""
+    return BusinessUnit.objects.visible_to(user) if units is None else units
+
+
 def plain_number(value: Decimal) -> str:
     """A decimal without trailing zeros or exponent: 90.000 → "90", 99.950 → "99.95"."""
     return format(value.normalize(), "f")
@@ -132,6 +138,25 @@ class AgreementQuerySet(models.QuerySet):
     def review_due_by(self, day):
         return self.filter(status=Agreement.Status.ACTIVE, next_review_on__lte=day)
 
+    def visible_to(self, user, *, units=None, today=None):
+        """The agreements a person may read, asked alike by the staff pages, the portal, the
+        API and their exports. Staff: every agreement. A business contact (any role:
+        purchasers and stakeholders read, only the deciding customer signs): those of the
+        units they see, and those covering a current subscription of those units
+        (services.selectors.covering_agreement), such as the division's agreement that
+        covers a department's services. Given `units`, only the agreements in force that
+        can matter to them are considered; otherwise every agreement in force is."""
+        # selectors builds on these models: imported when asked, not at import time.
+        from .selectors import agreements_covering_subscriptions_of
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        seen = _units_seen_by(user, units)
+        covering = agreements_covering_subscriptions_of(units=seen, within=units, today=today)
+        return self.filter(Q(unit__in=seen) | Q(pk__in=covering))
+
 
 class Agreement(models.Model):
     """A service level agreement with a customer unit, signed by its deciding customer."""
@@ -215,6 +240,14 @@ class Agreement(models.Model):
 
 
 class SubscriptionQuerySet(models.QuerySet):
+    def visible_to(self, user, *, units=None):
+        """Staff: every subscription; a business contact those of the units they see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(unit__in=_units_seen_by(user, units))
+
     def active(self):
         return self.filter(status=Subscription.Status.ACTIVE)
 
@@ -297,6 +330,16 @@ class Subscription(models.Model):
         return f"{self.unit} uses {self.service}"
 
 
+class MeasurementQuerySet(models.QuerySet):
+    def visible_to(self, user, *, units=None):
+        """Staff: every measurement; a business contact those of their units' subscriptions."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(subscription__unit__in=_units_seen_by(user, units))
+
+
 class Measurement(models.Model):
     """The level a subscription actually got for one target in one period (a month)."""
 
@@ -309,6 +352,8 @@ class Measurement(models.Model):
     target_value = models.DecimalField(max_digits=12, decimal_places=3)
     is_met = models.BooleanField()
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MeasurementQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period_start"]

@@ -1,6 +1,7 @@
 """Reads of the IT side that cross relations or depend on who asks: which agreement covers
 a subscription, which subscriptions an agreement covers, which agreements a person may
-read, and which orders wait for whom. Every page, portal view and API endpoint asks these,
+read (Agreement.objects.visible_to asks agreements_covering_subscriptions_of), and which
+orders wait for whom. Every page, portal view and API endpoint asks these,
 so they cannot disagree."""
 
 import datetime
@@ -119,26 +120,6 @@ def agreements_covering_subscriptions_of(*, units, within, today: datetime.date 
         .filter(covering_agreement_id__isnull=False)
         .values("covering_agreement_id")
     )
-
-
-def agreement_list_visible_to(*, user, units=None, today: datetime.date | None = None):
-    """The agreements a person may read. Staff: every agreement. A business contact (any
-    role: purchasers and stakeholders read, only the deciding customer signs): the agreements
-    of the units they see, and the agreements covering any current subscription of those
-    units, such as the division's agreement that covers a department's services.
-
-    `units` are the person's visible units if the caller has them already (the portal reads
-    them once per request; they narrow the agreements in force to consider); otherwise a
-    subquery, and every agreement in force is considered."""
-    if not user.is_authenticated:
-        return Agreement.objects.none()
-    if user.is_staff:
-        return Agreement.objects.all()
-    within = units
-    if units is None:
-        units = BusinessUnit.objects.visible_to(user)
-    covering = agreements_covering_subscriptions_of(units=units, within=within, today=today)
-    return Agreement.objects.filter(Q(unit__in=units) | Q(pk__in=covering))
 
 
 def agreement_list_for_unit(*, unit: BusinessUnit, today: datetime.date | None = None):

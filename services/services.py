@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +18,9 @@ from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscri
 @transaction.atomic
 def agreement_sign(*, agreement: Agreement, by) -> Agreement:
     """Only the deciding customer signs; signing activates the agreement and plans its
-    first review one interval after it starts."""
+    first review one interval after it starts. Read again and locked: the unit and status
+    checked are the stored ones, and two signatures at once cannot both pass."""
+    agreement = Agreement.objects.select_for_update(of=("self",)).select_related("unit").get(pk=agreement.pk)
     if agreement.status != Agreement.Status.DRAFT:
         raise DomainError(
             f"Only a draft agreement can be signed; this one is {agreement.get_status_display().lower()}."
@@ -202,8 +205,23 @@ def subscription_refuse(*, subscription: Subscription, by, reason: str) -> Subsc
     return subscription
 
 
+def _stored_subscription(subscription: Subscription, *, lock: bool = False) -> Subscription:
+    """The subscription as stored, with its unit and service: rights are checked on that,
+    never on what a caller holds."""
+    rows = Subscription.objects.select_related("unit", "service")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    return rows.get(pk=subscription.pk)
+
+
 @transaction.atomic
-def subscription_end(*, subscription: Subscription, on: datetime.date) -> Subscription:
+def subscription_end(*, subscription: Subscription, on: datetime.date, by) -> Subscription:
+    """End a subscription in use or ordered: by staff who may edit its unit
+    (customers.services.ensure_can_edit_unit), never before it started."""
+    from customers.services import ensure_can_edit_unit
+
+    subscription = _stored_subscription(subscription, lock=True)
+    ensure_can_edit_unit(user=by, unit=subscription.unit)
     if subscription.status not in Subscription.CURRENT_STATUSES:
         raise DomainError(f"This subscription is {subscription.get_status_display().lower()} already.")
     if subscription.started_on and on < subscription.started_on:
@@ -215,11 +233,30 @@ def subscription_end(*, subscription: Subscription, on: datetime.date) -> Subscr
 
 
 @transaction.atomic
-def measurement_record(
-    *, subscription: Subscription, target: ServiceLevelTarget, period_start: datetime.date, value: Decimal
-) -> Measurement:
-    """Record (or correct) the level a subscription got for a target in a month, judged
-    against the target in force now. Recording the same figure twice changes nothing."""
+def subscription_record(*, subscription: Subscription, by) -> Subscription:
+    """Record a unit's use of a service as it stands, new or changed (the subscription
+    import: services in use before the portal, their dates, quantity and agreement). By
+    staff who may edit the unit, as stored and as it would be; the model's checks answer
+    bad values. Ordering through the business is subscription_order."""
+    from customers.services import ensure_can_edit_unit
+
+    if subscription.pk:
+        ensure_can_edit_unit(user=by, unit=_stored_subscription(subscription).unit)
+    ensure_can_edit_unit(user=by, unit=BusinessUnit.objects.get(pk=subscription.unit_id))
+    if subscription.status == Subscription.Status.REFUSED:
+        raise DomainError("A refusal is a decision on an order, with its reason.", field="status")
+    _full_clean(subscription)
+    subscription.save()
+    return subscription
+
+
+def _judged(*, target: ServiceLevelTarget, value: Decimal) -> dict:
+    """A measurement's judgement against the target in force now: recorded with it, so a
+    later change of the target does not rewrite history."""
+    return {"value": value, "target_value": target.target_value, "is_met": target.is_met_by(value)}
+
+
+def _check_measurement(*, subscription: Subscription, target: ServiceLevelTarget, period_start) -> None:
     if target.service_id != subscription.service_id:
         raise DomainError(
             f"The target {target.name} belongs to another service than {subscription.service.name}.",
@@ -229,57 +266,146 @@ def measurement_record(
         raise DomainError("A measurement period starts on the first day of a month.", field="period_start")
     if period_start > timezone.localdate():
         raise DomainError("A measurement cannot be for a month that has not begun.", field="period_start")
-    value = Decimal(value)
+
+
+@transaction.atomic
+def measurement_record(
+    *,
+    subscription: Subscription,
+    target: ServiceLevelTarget,
+    period_start: datetime.date,
+    value: Decimal,
+    by,
+) -> Measurement:
+    """Record (or correct) the level a subscription got for a target in a month, judged
+    against the target in force now: by staff who may edit the subscription's unit.
+    Recording the same figure twice changes nothing."""
+    from customers.services import ensure_can_edit_unit
+
+    subscription = _stored_subscription(subscription)
+    ensure_can_edit_unit(user=by, unit=subscription.unit)
+    _check_measurement(subscription=subscription, target=target, period_start=period_start)
     measurement, _ = Measurement.objects.update_or_create(
         subscription=subscription,
         target=target,
         period_start=period_start,
-        defaults={"value": value, "target_value": target.target_value, "is_met": target.is_met_by(value)},
+        defaults=_judged(target=target, value=Decimal(value)),
     )
     return measurement
+
+
+@transaction.atomic
+def measurements_record(*, rows: list[tuple], by) -> None:
+    """measurement_record for many rows at once (the measurement import: a file may hold
+    thousands): `rows` are (subscription, target, period_start, value), their subscriptions
+    read with their units. The same right, once per unit, and the same checks; bulk writes."""
+    from customers.services import ensure_can_edit_unit
+
+    for unit in {subscription.unit_id: subscription.unit for subscription, *_ in rows}.values():
+        ensure_can_edit_unit(user=by, unit=unit)
+    for subscription, target, period_start, _ in rows:
+        _check_measurement(subscription=subscription, target=target, period_start=period_start)
+    stored = {
+        (m.subscription_id, m.target_id, m.period_start): m
+        for m in Measurement.objects.filter(
+            subscription__in={row[0].pk for row in rows}, period_start__in={row[2] for row in rows}
+        )
+    }
+    new, changed = [], []
+    for subscription, target, period_start, value in rows:
+        values = _judged(target=target, value=Decimal(value))
+        current = stored.get((subscription.pk, target.pk, period_start))
+        if current is None:
+            new.append(
+                Measurement(subscription=subscription, target=target, period_start=period_start, **values)
+            )
+        else:
+            for name, field_value in values.items():
+                setattr(current, name, field_value)
+            changed.append(current)
+    Measurement.objects.bulk_create(new, batch_size=1000)
+    Measurement.objects.bulk_update(changed, ["value", "target_value", "is_met"], batch_size=1000)
 
 
 # --- The catalogue and agreements, edited by staff --------------------------------------
 
 
-def may_change_catalogue(*, user, service: Service | None) -> bool:
-    """IT management changes the catalogue; a service's owner changes their own service."""
+CATALOGUE_REFUSAL = "Only IT management or the service's owner may change the service catalogue."
+
+
+def may_change_catalogue(*, user, service: Service | None = None) -> bool:
+    """The one catalogue right: who manages every unit (IT management,
+    customers.roles.manages_every_unit) changes the whole catalogue; a service's owner
+    changes their own service and its targets. A new service (`service` None) only the
+    former. Asked by the staff pages, the API, the import and may_decide_order."""
+    if not (user.is_authenticated and user.is_staff):
+        return False
     if roles.manages_every_unit(user):
         return True
-    return service is not None and bool(service.pk) and service.owner_id == user.pk
+    return service is not None and service.pk is not None and service.owner_id == user.pk
 
 
-def _ensure_catalogue_rights(*, user, service: Service | None) -> None:
+def may_change_any_service(*, user) -> bool:
+    """Whether some of the catalogue is `user`'s to change (the import page offers the
+    catalogue to them): IT management, or the owner of a service."""
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    return roles.manages_every_unit(user) or Service.objects.filter(owner=user).exists()
+
+
+def ensure_may_change_catalogue(*, user, service: Service | None = None) -> None:
     if not may_change_catalogue(user=user, service=service):
-        raise DomainPermissionError(
-            "Only IT management or the service's owner may change the service catalogue."
-        )
+        raise DomainPermissionError(CATALOGUE_REFUSAL)
+
+
+def _full_clean(instance) -> None:
+    """The model's own checks (choices, lengths, slugs, constraints) as a DomainError at
+    the first field at fault, so every door shows one clear message and nothing is saved."""
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise DomainError(" ".join(error.messages)) from error
+        field, errors = next(iter(error.message_dict.items()))
+        raise DomainError(" ".join(errors), field=None if field == "__all__" else field) from error
 
 
 @transaction.atomic
 def service_save(*, service: Service, by) -> Service:
-    previous = Service.objects.filter(pk=service.pk).first() if service.pk else None
-    _ensure_catalogue_rights(user=by, service=previous)
+    """Add or change a service of the catalogue. The right is checked on the service as
+    stored (its owner may hand it to another owner; a new one is IT management's); code
+    and name are unique whatever their case."""
+    stored = Service.objects.filter(pk=service.pk).first() if service.pk else None
+    ensure_may_change_catalogue(user=by, service=stored)
     for field, label in (("code", "code"), ("name", "name")):
         value = getattr(service, field)
         if Service.objects.filter(**{f"{field}__iexact": value}).exclude(pk=service.pk).exists():
             raise DomainError(f"Another service already has the {label} {value}.", field=field)
+    _full_clean(service)
     service.save()
     return service
 
 
 @transaction.atomic
 def target_save(*, target: ServiceLevelTarget, by) -> ServiceLevelTarget:
-    """A service level target: an availability is a percentage; names are unique per service."""
-    _ensure_catalogue_rights(user=by, service=target.service)
+    """Add or change a service level target: by who may change its service, read from the
+    database (both services, when a change moves the target to another). An availability
+    is a percentage; names are unique per service whatever their case."""
+    if target.pk:
+        stored = ServiceLevelTarget.objects.select_related("service").get(pk=target.pk)
+        ensure_may_change_catalogue(user=by, service=stored.service)
+    if target.service_id is None:
+        raise DomainError("A target belongs to a service.", field="service")
+    ensure_may_change_catalogue(user=by, service=Service.objects.get(pk=target.service_id))
     if error := target.value_error():
         raise DomainError(error, field="target_value")
     if (
-        ServiceLevelTarget.objects.filter(service=target.service, name__iexact=target.name)
+        ServiceLevelTarget.objects.filter(service=target.service_id, name__iexact=target.name)
         .exclude(pk=target.pk)
         .exists()
     ):
         raise DomainError(f"{target.service.name} already has a target called {target.name}.", field="name")
+    _full_clean(target)
     target.save()
     return target
 
@@ -292,8 +418,11 @@ def agreement_save(*, agreement: Agreement, by) -> Agreement:
     before the start, reviews come every 1 to 60 months."""
     from customers.services import ensure_can_edit_unit
 
-    ensure_can_edit_unit(user=by, unit=agreement.unit)
-    previous = Agreement.objects.filter(pk=agreement.pk).first() if agreement.pk else None
+    # Both units read from the database: the right is the stored one, not the caller's copy.
+    ensure_can_edit_unit(user=by, unit=BusinessUnit.objects.get(pk=agreement.unit_id))
+    previous = (
+        Agreement.objects.select_related("unit").filter(pk=agreement.pk).first() if agreement.pk else None
+    )
     if previous is not None:
         ensure_can_edit_unit(user=by, unit=previous.unit)
         if previous.status != Agreement.Status.DRAFT and (
@@ -307,5 +436,6 @@ def agreement_save(*, agreement: Agreement, by) -> Agreement:
         raise DomainError(message, field=field)
     if Agreement.objects.filter(reference__iexact=agreement.reference).exclude(pk=agreement.pk).exists():
         raise DomainError(f"The reference {agreement.reference} is already used.", field="reference")
+    _full_clean(agreement)
     agreement.save()
     return agreement

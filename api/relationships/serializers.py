@@ -43,7 +43,9 @@ def _visible(queryset, user):
 
 
 def _agreement_field(**kwargs):
-    return ScopedPrimaryKeyRelatedField(queryset=Agreement.objects.all(), scope=_visible, **kwargs)
+    return ScopedPrimaryKeyRelatedField(
+        queryset=Agreement.objects.all(), scope=lambda queryset, user: queryset.visible_to(user), **kwargs
+    )
 
 
 # --- Output ------------------------------------------------------------------------------

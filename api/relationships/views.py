@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.history import HistoryMixin
-from api.mixins import ServiceWriteMixin, visible_units
+from api.mixins import ServiceWriteMixin, visible_units, with_changes
 from api.pagination import LargeTablePagination
 from api.permissions import IsStaff, StaffWritesOnly
 from customers.models import BusinessUnit
@@ -22,14 +22,6 @@ from relationships.models import (
 )
 
 from . import filters, selectors, serializers
-
-
-def _changed(instance, changes: dict):
-    """The object with the changes of a PATCH applied, not saved: its service saves it."""
-    for name, value in changes.items():
-        setattr(instance, name, value)
-    return instance
-
 
 READ = [mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet]
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
@@ -214,7 +206,7 @@ class OpportunityViewSet(ServiceWriteMixin, *READ):
         opportunity = self.get_object()
         changes = self.validated(instance=opportunity, partial=True)
         return self.respond(
-            services.opportunity_save(opportunity=_changed(opportunity, changes), by=request.user)
+            services.opportunity_save(opportunity=with_changes(opportunity, changes), by=request.user)
         )
 
 
@@ -250,7 +242,7 @@ class SurveyCampaignViewSet(ServiceWriteMixin, *READ):
         campaign = self.get_object()
         changes = self.validated(instance=campaign, partial=True)
         return self.respond(
-            services.survey_campaign_save(campaign=_changed(campaign, changes), by=request.user)
+            services.survey_campaign_save(campaign=with_changes(campaign, changes), by=request.user)
         )
 
     @extend_schema(

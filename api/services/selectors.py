@@ -5,10 +5,9 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from api.mixins import scope_to_visible_units
 from relationships.health import ATTAINMENT_MONTHS
-from services.models import Measurement, Subscription
-from services.selectors import agreement_list_visible_to, covering_agreement
+from services.models import Agreement, Measurement, Subscription
+from services.selectors import covering_agreement
 
 
 def attainment_since(today=None):
@@ -36,24 +35,23 @@ def subscription_list(*, user):
     window (measured, met) and the agreement covering it: scalar subqueries in the one
     list query."""
     window = Measurement.objects.filter(subscription=OuterRef("pk"), period_start__gte=attainment_since())
-    queryset = Subscription.objects.select_related(
-        "unit", "service", "agreement", "ordered_by", "decided_by"
-    ).annotate(
-        measurements_in_window=_count(window),
-        measurements_met=_count(window.filter(Q(is_met=True))),
-        covering_agreement_id=covering_agreement(),
+    return (
+        Subscription.objects.visible_to(user)
+        .select_related("unit", "service", "agreement", "ordered_by", "decided_by")
+        .annotate(
+            measurements_in_window=_count(window),
+            measurements_met=_count(window.filter(Q(is_met=True))),
+            covering_agreement_id=covering_agreement(),
+        )
     )
-    return scope_to_visible_units(queryset, user)
 
 
 def agreement_list(*, user):
     """The agreements the caller reads: the same rule as the portal's pages."""
-    return agreement_list_visible_to(user=user).select_related("unit", "signed_by")
+    return Agreement.objects.visible_to(user).select_related("unit", "signed_by")
 
 
 def measurement_list(*, user):
-    return scope_to_visible_units(
-        Measurement.objects.select_related("subscription__unit", "subscription__service", "target"),
-        user,
-        field="subscription__unit",
+    return Measurement.objects.visible_to(user).select_related(
+        "subscription__unit", "subscription__service", "target"
     )

@@ -11,7 +11,6 @@ from api.fields import (
     StrictSlugRelatedField,
 )
 from api.mixins import ScopedPrimaryKeyRelatedField, UnitRefSerializer, UserRefSerializer, unit_field
-from api.mixins import scope_to_visible_units as _scope
 from services.models import Agreement, Measurement, Service, ServiceCategory, ServiceLevelTarget, Subscription
 
 
@@ -179,23 +178,20 @@ class ServiceInputSerializer(ModelSerializer):
     class Meta:
         model = Service
         fields = ["name", "code", "description", "category", "owner", "lifecycle"]
-        extra_kwargs = {"owner": {"required": False}}
+        # Unique whatever the case: service_save says so, with the staff form's message.
+        extra_kwargs = {"owner": {"required": False}, "name": {"validators": []}, "code": {"validators": []}}
 
 
 class ServiceLevelTargetInputSerializer(ModelSerializer):
+    """Types and ids; services.target_save applies the rules (an availability is a
+    percentage, a name is unique per service), with the staff form's messages."""
+
     target_value = StrictDecimalField(max_digits=12, decimal_places=3)
 
     class Meta:
         model = ServiceLevelTarget
         fields = ["service", "name", "metric", "unit_of_measure", "target_value", "direction"]
-        validators = []  # the unique name per service is checked by the model, with its message
-
-    def validate(self, attrs):
-        metric = attrs.get("metric", getattr(self.instance, "metric", None))
-        value = attrs.get("target_value", getattr(self.instance, "target_value", None))
-        if metric == ServiceLevelTarget.Metric.AVAILABILITY and value is not None and not 0 <= value <= 100:
-            raise serializers.ValidationError({"target_value": "Availability is a percentage from 0 to 100."})
-        return attrs
+        validators = []  # target_save says which rule is broken, at its field
 
 
 class AgreementInputSerializer(ModelSerializer):
@@ -226,7 +222,8 @@ class AgreementInputSerializer(ModelSerializer):
 
 
 def _visible(queryset, user):
-    return _scope(queryset, user)
+    """Agreements and subscriptions the caller may see (their model's visible_to)."""
+    return queryset.visible_to(user)
 
 
 class SubscriptionOrderSerializer(serializers.Serializer):

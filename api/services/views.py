@@ -4,12 +4,10 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 
 from api.history import HistoryMixin
-from api.mixins import ModelWriteMixin, ServiceWriteMixin
+from api.mixins import ServiceWriteMixin, with_changes
 from api.pagination import LargeTablePagination
-from api.permissions import CatalogueEditor, StaffWritesOnly, is_catalogue_manager
+from api.permissions import CatalogueEditor, StaffWritesOnly
 from api.services import filters, selectors, serializers
-from core.domain import DomainPermissionError
-from customers.services import ensure_can_edit_unit
 from services import services
 from services.models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
 
@@ -18,14 +16,26 @@ WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 CREATE_METHODS = ["get", "post", "head", "options"]
 
 
-class _CatalogueViewSet(ModelWriteMixin, *READ):
+class _CatalogueViewSet(ServiceWriteMixin, *READ):
+    """Create and PATCH through the catalogue's services, which check the right
+    (services.may_change_catalogue) on the stored row and answer bad input with a 400."""
+
     permission_classes = [CatalogueEditor]
     http_method_names = WRITE_METHODS
-    unit_attr = None
+    model = None
 
-    def check_can_save(self, instance):
-        if not (is_catalogue_manager(self.request.user) or self.owner_of(instance) == self.request.user.pk):
-            raise DomainPermissionError(CatalogueEditor.message)
+    def save_row(self, instance):
+        """The catalogue service that writes this kind of row."""
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs):
+        saved = self.save_row(self.model(**self.validated()))
+        return self.respond(saved, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        changes = self.validated(instance=instance, partial=True)
+        return self.respond(self.save_row(with_changes(instance, changes)))
 
 
 @extend_schema_view(
@@ -39,6 +49,7 @@ class ServiceViewSet(_CatalogueViewSet):
     queryset = Service.objects.select_related("category", "owner").prefetch_related(
         Prefetch("targets", queryset=ServiceLevelTarget.objects.order_by("name"))
     )
+    model = Service
     serializer_class = serializers.ServiceSerializer
     input_serializers = {
         "create": serializers.ServiceInputSerializer,
@@ -49,14 +60,18 @@ class ServiceViewSet(_CatalogueViewSet):
     ordering_fields = ["name", "code", "lifecycle", "created_at"]
     ordering = ["name"]
 
-    def owner_of(self, service):
-        return service.owner_id
+    def save_row(self, service):
+        return services.service_save(service=service, by=self.request.user)
+
+    def service_of(self, service):
+        return service
 
 
 class ServiceLevelTargetViewSet(_CatalogueViewSet):
     """The levels each service promises; kept by IT management and the service's owner."""
 
     queryset = ServiceLevelTarget.objects.select_related("service")
+    model = ServiceLevelTarget
     serializer_class = serializers.ServiceLevelTargetSerializer
     input_serializers = {
         "create": serializers.ServiceLevelTargetInputSerializer,
@@ -67,8 +82,11 @@ class ServiceLevelTargetViewSet(_CatalogueViewSet):
     ordering_fields = ["name", "metric", "service__name"]
     ordering = ["service__name", "name"]
 
-    def owner_of(self, target):
-        return target.service.owner_id if target.service_id else None
+    def save_row(self, target):
+        return services.target_save(target=target, by=self.request.user)
+
+    def service_of(self, target):
+        return target.service
 
 
 @extend_schema_view(
@@ -76,7 +94,7 @@ class ServiceLevelTargetViewSet(_CatalogueViewSet):
     create=extend_schema(summary="Draft an agreement for a unit of your portfolio"),
     partial_update=extend_schema(summary="Change an agreement of your portfolio"),
 )
-class AgreementViewSet(HistoryMixin, ModelWriteMixin, *READ):
+class AgreementViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     """Service level agreements; drafted by IT staff, signed by the unit's deciding customer."""
 
     permission_classes = [StaffWritesOnly]
@@ -96,12 +114,16 @@ class AgreementViewSet(HistoryMixin, ModelWriteMixin, *READ):
     def get_queryset(self):
         return selectors.agreement_list(user=self.request.user)
 
-    def save_instance(self, instance, data):
-        if instance.pk:
-            ensure_can_edit_unit(user=self.request.user, unit=instance.unit)
-        for name, value in data.items():
-            setattr(instance, name, value)
-        return services.agreement_save(agreement=instance, by=self.request.user)
+    def create(self, request, *args, **kwargs):
+        agreement = services.agreement_save(agreement=Agreement(**self.validated()), by=request.user)
+        return self.respond(agreement, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        agreement = self.get_object()
+        changes = self.validated(instance=agreement, partial=True)
+        return self.respond(
+            services.agreement_save(agreement=with_changes(agreement, changes), by=request.user)
+        )
 
     @extend_schema(
         request=None,
@@ -182,9 +204,10 @@ class SubscriptionViewSet(HistoryMixin, ServiceWriteMixin, *READ):
     @extend_schema(summary="End a subscription (IT staff of the unit)")
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
-        subscription = self.get_object()
-        ensure_can_edit_unit(user=self.request.user, unit=subscription.unit)
-        return self.respond(services.subscription_end(subscription=subscription, on=self.validated()["on"]))
+        ended = services.subscription_end(
+            subscription=self.get_object(), on=self.validated()["on"], by=request.user
+        )
+        return self.respond(ended)
 
 
 @extend_schema_view(
@@ -208,7 +231,5 @@ class MeasurementViewSet(ServiceWriteMixin, *READ):
         return selectors.measurement_list(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
-        data = self.validated()
-        ensure_can_edit_unit(user=request.user, unit=data["subscription"].unit)
-        measurement = services.measurement_record(**data)
+        measurement = services.measurement_record(**self.validated(), by=request.user)
         return self.respond(measurement, status_code=status.HTTP_201_CREATED)

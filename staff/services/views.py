@@ -129,8 +129,10 @@ def service_detail(request, pk):
 @staff_required
 def agreement_list(request):
     form = AgreementFilter(request.GET or None)
-    agreements = Agreement.objects.select_related("unit", "signed_by").order_by(
-        "next_review_on", "unit__name"
+    agreements = (
+        Agreement.objects.visible_to(request.user)
+        .select_related("unit", "signed_by")
+        .order_by("next_review_on", "unit__name")
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -190,7 +192,9 @@ def agreement_detail(request, pk):
     """An agreement with the services it covers (services.selectors: its own links and the
     services of the units below it that no agreement of their own covers), grouped by unit,
     and its reviews. The last review is `last_reviewed_on`, kept by the review's service."""
-    agreement = get_object_or_404(Agreement.objects.select_related("unit", "signed_by"), pk=pk)
+    agreement = get_object_or_404(
+        Agreement.objects.visible_to(request.user).select_related("unit", "signed_by"), pk=pk
+    )
     subscriptions = (
         subscriptions_covered_by(agreement=agreement)
         .select_related("service", "unit")
@@ -212,12 +216,12 @@ def agreement_detail(request, pk):
     )
 
 
-def _get_subscription(pk):
+def _get_subscription(request, pk):
     """The subscription with `.covering_agreement` (services.selectors), or 404."""
     found = with_covering_agreements(
-        Subscription.objects.select_related(
-            "unit__relationship_manager", "service", "agreement", "ordered_by", "decided_by"
-        ).filter(pk=pk)
+        Subscription.objects.visible_to(request.user)
+        .select_related("unit__relationship_manager", "service", "agreement", "ordered_by", "decided_by")
+        .filter(pk=pk)
     )
     if not found:
         raise Http404
@@ -247,13 +251,13 @@ def _render_subscription(request, subscription, *, fulfil_form=None, refuse_form
 
 @staff_required
 def subscription_detail(request, pk):
-    return _render_subscription(request, _get_subscription(pk))
+    return _render_subscription(request, _get_subscription(request, pk))
 
 
 def _decide_order(request, pk, *, form_class, decide, done: str, form_name: str):
     """Fulfil or refuse: the form checks the input, the service who may and whether the order
     still waits; a broken rule is shown next to its field (400) or above the buttons (403)."""
-    subscription = _get_subscription(pk)
+    subscription = _get_subscription(request, pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -264,7 +268,9 @@ def _decide_order(request, pk, *, form_class, decide, done: str, form_name: str)
             if error.field in form.fields:
                 form_error_from(form, error)
             else:
-                return _render_subscription(request, _get_subscription(pk), error=error.message, status=400)
+                return _render_subscription(
+                    request, _get_subscription(request, pk), error=error.message, status=400
+                )
         else:
             messages.success(request, done.format(service=decided.service.name, unit=decided.unit.name))
             return redirect("services:subscription-detail", pk=pk)

@@ -6,7 +6,7 @@ from django.db import IntegrityError
 
 from core.domain import DomainError, DomainPermissionError
 from services.models import Agreement, ServiceLevelTarget, Subscription
-from services.services import agreement_sign, measurement_record, subscription_order
+from services.services import agreement_sign, measurement_record, subscription_end, subscription_order
 from tests.services.factories import (
     AgreementFactory,
     ServiceFactory,
@@ -33,7 +33,7 @@ def test_attainment_follows_the_direction(direction, target, value, met):
     assert slt.is_met_by(Decimal(value)) is met
 
 
-def test_recording_a_measurement_judges_and_corrects(unit_a):
+def test_recording_a_measurement_judges_and_corrects(unit_a, rm):
     subscription = SubscriptionFactory(unit=unit_a)
     target = ServiceLevelTargetFactory(service=subscription.service, target_value=Decimal("99.5"))
 
@@ -42,12 +42,14 @@ def test_recording_a_measurement_judges_and_corrects(unit_a):
         target=target,
         period_start=datetime.date(2026, 3, 1),
         value=Decimal("99.1"),
+        by=rm,
     )
     again = measurement_record(
         subscription=subscription,
         target=target,
         period_start=datetime.date(2026, 3, 1),
         value=Decimal("99.7"),
+        by=rm,
     )
 
     assert first.pk == again.pk
@@ -56,21 +58,21 @@ def test_recording_a_measurement_judges_and_corrects(unit_a):
     assert subscription.measurements.count() == 1
 
 
-def test_a_measurement_is_for_a_target_of_the_subscribed_service(unit_a):
+def test_a_measurement_is_for_a_target_of_the_subscribed_service(unit_a, rm):
     subscription = SubscriptionFactory(unit=unit_a)
     foreign = ServiceLevelTargetFactory()
     with pytest.raises(DomainError, match="belongs to another service"):
         measurement_record(
-            subscription=subscription, target=foreign, period_start=datetime.date(2026, 3, 1), value=1
+            subscription=subscription, target=foreign, period_start=datetime.date(2026, 3, 1), value=1, by=rm
         )
 
 
-def test_a_measurement_period_is_a_month(unit_a):
+def test_a_measurement_period_is_a_month(unit_a, rm):
     subscription = SubscriptionFactory(unit=unit_a)
     target = ServiceLevelTargetFactory(service=subscription.service)
     with pytest.raises(DomainError, match="first day of a month"):
         measurement_record(
-            subscription=subscription, target=target, period_start=datetime.date(2026, 3, 5), value=1
+            subscription=subscription, target=target, period_start=datetime.date(2026, 3, 5), value=1, by=rm
         )
 
 
@@ -132,3 +134,25 @@ def test_targets_read_as_people_write_them(value, shown):
     target = ServiceLevelTarget(target_value=Decimal(value), direction="higher", unit_of_measure="%")
     assert target.value_display == shown
     assert target.summary == f"≥ {shown} %"
+
+
+def test_only_staff_who_may_edit_the_unit_record_a_measurement_or_end_a_subscription(unit_a, rm, other_rm):
+    subscription = SubscriptionFactory(unit=unit_a)
+    target = ServiceLevelTargetFactory(service=subscription.service)
+    with pytest.raises(DomainPermissionError, match="not in your portfolio"):
+        measurement_record(
+            subscription=subscription,
+            target=target,
+            period_start=datetime.date(2026, 3, 1),
+            value=1,
+            by=other_rm,
+        )
+    with pytest.raises(DomainPermissionError, match="not in your portfolio"):
+        subscription_end(subscription=subscription, on=datetime.date(2026, 6, 1), by=other_rm)
+    assert not subscription.measurements.exists()
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.ACTIVE
+
+    assert subscription_end(subscription=subscription, on=datetime.date(2026, 6, 1), by=rm).ended_on == (
+        datetime.date(2026, 6, 1)
+    )

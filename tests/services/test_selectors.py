@@ -7,7 +7,6 @@ import pytest
 from services.models import Agreement, Subscription
 from services.selectors import (
     agreement_list_for_unit,
-    agreement_list_visible_to,
     subscriptions_covered_by,
     with_covering_agreements,
 )
@@ -78,21 +77,21 @@ def test_a_purchaser_reads_the_agreement_covering_their_units_services(
     sla = active(division)
     other = active(unit_b)
     SubscriptionFactory(unit=unit_a)
-    assert list(agreement_list_visible_to(user=purchaser_a.user, today=TODAY)) == [sla]
-    assert list(agreement_list_visible_to(user=contact_b.user, today=TODAY)) == [other]
+    assert list(Agreement.objects.visible_to(purchaser_a.user, today=TODAY)) == [sla]
+    assert list(Agreement.objects.visible_to(contact_b.user, today=TODAY)) == [other]
 
 
 def test_an_agreement_covering_nothing_of_the_unit_stays_hidden(division, unit_a, purchaser_a):
     active(division)  # Accounts Payable uses no service under it
-    assert list(agreement_list_visible_to(user=purchaser_a.user, today=TODAY)) == []
+    assert list(Agreement.objects.visible_to(purchaser_a.user, today=TODAY)) == []
 
 
 def test_staff_read_every_agreement_and_anonymous_none(rm, division):
     sla = active(division)
     from django.contrib.auth.models import AnonymousUser
 
-    assert list(agreement_list_visible_to(user=rm, today=TODAY)) == [sla]
-    assert list(agreement_list_visible_to(user=AnonymousUser(), today=TODAY)) == []
+    assert list(Agreement.objects.visible_to(rm, today=TODAY)) == [sla]
+    assert list(Agreement.objects.visible_to(AnonymousUser(), today=TODAY)) == []
 
 
 def test_a_units_agreements_include_the_one_above_covering_its_services(division, unit_a):
@@ -110,7 +109,7 @@ def test_a_stakeholder_login_reads_it_too(division, unit_a):
     sla = active(division)
     SubscriptionFactory(unit=unit_a)
     stakeholder = ContactFactory(unit=unit_a, role="stakeholder", user=UserFactory())
-    assert list(agreement_list_visible_to(user=stakeholder.user, today=TODAY)) == [sla]
+    assert list(Agreement.objects.visible_to(stakeholder.user, today=TODAY)) == [sla]
 
 
 def test_narrowing_to_the_units_at_hand_changes_no_answer(company, division, unit_a, unit_b, purchaser_a):
@@ -128,6 +127,27 @@ def test_narrowing_to_the_units_at_hand_changes_no_answer(company, division, uni
     assert [s.covering_agreement for s in everywhere] == [division_sla, b_sla]
     assert subscriptions[0].pk == everywhere[0].pk
     units = [unit_a]
-    assert list(agreement_list_visible_to(user=purchaser_a.user, units=units, today=TODAY)) == list(
-        agreement_list_visible_to(user=purchaser_a.user, today=TODAY)
+    assert list(Agreement.objects.visible_to(purchaser_a.user, units=units, today=TODAY)) == list(
+        Agreement.objects.visible_to(purchaser_a.user, today=TODAY)
     )
+
+
+def test_subscriptions_and_measurements_are_seen_by_staff_and_by_the_business_of_their_unit(
+    unit_a, unit_b, rm, customer_a, purchaser_a, contact_b
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from services.models import Measurement
+    from tests.services.factories import MeasurementFactory
+
+    own = MeasurementFactory(subscription=SubscriptionFactory(unit=unit_a))
+    other = MeasurementFactory(subscription=SubscriptionFactory(unit=unit_b))
+    for user, expected in [
+        (rm, {own, other}),  # staff read every unit
+        (customer_a.user, {own}),  # Finance's customer: Accounts Payable below it
+        (purchaser_a.user, {own}),
+        (contact_b.user, {other}),
+        (AnonymousUser(), set()),
+    ]:
+        assert set(Measurement.objects.visible_to(user)) == expected
+        assert set(Subscription.objects.visible_to(user)) == {m.subscription for m in expected}
