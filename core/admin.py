@@ -6,7 +6,7 @@ directly would be one more door that forgets them."""
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class _ShowsOnly:
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -17,15 +17,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(_ShowsOnly, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(_ShowsOnly, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -24,11 +24,6 @@ STAFF = {"rm", "other_rm", "it_manager", "steering_member"}
 TITLE = "Draft the plan"
 
 
-@pytest.fixture(autouse=True)
-def _organisation(company, division, unit_a, unit_b, customer_a, purchaser_a, contact_b):
-    pass
-
-
 def _values(*, unit, owner, source) -> dict:
     return {
         "unit": unit.pk,

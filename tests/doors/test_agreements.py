@@ -39,11 +39,6 @@ EDITORS_OF_ACCOUNTS_PAYABLE = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _organisation(company, division, unit_a, unit_b, customer_a, purchaser_a, contact_b):
-    pass
-
-
 def _draft(unit, **fields) -> Agreement:
     return AgreementFactory(
         unit=unit, reference="sla-ap", title="AP services", valid_from=datetime.date(2026, 1, 1), **fields

@@ -11,17 +11,15 @@ test then checks the database agrees (a refusal wrote nothing).
 """
 
 import html
-import re
 from decimal import Decimal
-from urllib.parse import unquote
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from services.imports import ServiceImporter
 from services.models import Service, ServiceLevelTarget
 from services.services import CATALOGUE_REFUSAL
+from tests.doors.importing import through_import_api, through_import_page
 from tests.services.factories import ServiceFactory, ServiceLevelTargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +45,6 @@ IT_MANAGEMENT_ONLY = [
     ("steering_member", True),
     *NOBODY_ELSE,
 ]
-
-
-@pytest.fixture(autouse=True)
-def _organisation(company, division, unit_a, unit_b, customer_a, purchaser_a, contact_b, settings, tmp_path):
-    settings.VAR_DIR = tmp_path  # the import page keeps its uploads here
 
 
 @pytest.fixture
@@ -129,20 +122,15 @@ def api(client_as, api_as, actor, *, service, values, target=None, target_values
 
 
 def import_page(client_as, api_as, actor, *, service, values, target=None, target_values=None) -> bool:
-    client = client_as(actor)
-    file = SimpleUploadedFile("services.csv", _import_file(values, target_values).encode())
-    upload = client.post(reverse("imports:start"), {"kind": "services", "file": file})
-    if upload.status_code != 302 or "upload=" not in upload["Location"]:
-        return False
-    token = unquote(re.search(r"upload=([^&]+)", upload["Location"]).group(1))
-    done = client.post(reverse("imports:confirm", args=["services"]), {"upload": token, "mode": "all"})
-    return done.status_code == 200
+    return through_import_page(
+        client_as(actor), kind="services", filename="services.csv", text=_import_file(values, target_values)
+    )
 
 
 def import_api(client_as, api_as, actor, *, service, values, target=None, target_values=None) -> bool:
-    file = SimpleUploadedFile("services.csv", _import_file(values, target_values).encode())
-    response = api_as(actor).post("/api/v1/imports/services/", {"file": file}, format="multipart")
-    return response.status_code == 200 and response.json()["committed"]
+    return through_import_api(
+        api_as(actor), kind="services", filename="services.csv", text=_import_file(values, target_values)
+    )
 
 
 DOORS = [staff_form, api, import_page, import_api]

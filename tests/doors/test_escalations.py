@@ -19,11 +19,6 @@ STAFF = {"rm", "other_rm", "it_manager", "steering_member"}
 BUSINESS = {"customer_a", "purchaser_a", "contact_b"}
 
 
-@pytest.fixture(autouse=True)
-def _organisation(company, division, unit_a, unit_b, customer_a, purchaser_a, contact_b):
-    pass
-
-
 def _values(unit) -> dict:
     return {"unit": unit.pk, "subject": "Invoices bounce", "description": "Since Monday.", "severity": "high"}
 

@@ -17,16 +17,14 @@ test then checks the database agrees (a refusal wrote nothing).
 
 import datetime
 import html
-import re
 from decimal import Decimal
-from urllib.parse import unquote
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from services.models import Measurement, Subscription
 from tests.customers.factories import StaffFactory
+from tests.doors.importing import through_import_api, through_import_page
 from tests.services.factories import ServiceFactory, ServiceLevelTargetFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +43,6 @@ EDITORS_OF_ACCOUNTS_PAYABLE = [
     ("contact_b", False),
     ("anonymous", False),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _organisation(company, division, unit_a, unit_b, customer_a, purchaser_a, contact_b, settings, tmp_path):
-    settings.VAR_DIR = tmp_path  # the import page keeps its uploads here
 
 
 @pytest.fixture
@@ -223,20 +216,21 @@ def measurement_api(client_as, api_as, actor, subscription, target, value) -> bo
 
 
 def import_page(client_as, api_as, actor, subscription, target, value) -> bool:
-    client = client_as(actor)
-    file = SimpleUploadedFile("levels.csv", _measurements_file(subscription, target, value).encode())
-    upload = client.post(reverse("imports:start"), {"kind": "measurements", "file": file})
-    if upload.status_code != 302 or "upload=" not in upload["Location"]:
-        return False
-    token = unquote(re.search(r"upload=([^&]+)", upload["Location"]).group(1))
-    done = client.post(reverse("imports:confirm", args=["measurements"]), {"upload": token, "mode": "all"})
-    return done.status_code == 200
+    return through_import_page(
+        client_as(actor),
+        kind="measurements",
+        filename="levels.csv",
+        text=_measurements_file(subscription, target, value),
+    )
 
 
 def import_api(client_as, api_as, actor, subscription, target, value) -> bool:
-    file = SimpleUploadedFile("levels.csv", _measurements_file(subscription, target, value).encode())
-    response = api_as(actor).post("/api/v1/imports/measurements/", {"file": file}, format="multipart")
-    return response.status_code == 200 and response.json()["committed"]
+    return through_import_api(
+        api_as(actor),
+        kind="measurements",
+        filename="levels.csv",
+        text=_measurements_file(subscription, target, value),
+    )
 
 
 @pytest.mark.parametrize("actor, allowed", EDITORS_OF_ACCOUNTS_PAYABLE)

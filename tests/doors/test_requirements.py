@@ -25,11 +25,6 @@ REASON = "No budget this year."
 DONE = {"approve": "approved", "reject": "rejected"}
 
 
-@pytest.fixture(autouse=True)
-def _organisation(company, division, unit_a, unit_b, customer_a, purchaser_a, contact_b):
-    pass
-
-
 def _submitted(unit) -> Requirement:
     return RequirementFactory(
         unit=unit, title="E-invoicing", description="Receive e-invoices.", status=Requirement.Status.SUBMITTED

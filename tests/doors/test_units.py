@@ -11,15 +11,12 @@ Each door does the write as a person or a tool would and says whether it was acc
 test then checks the database agrees (a refusal wrote nothing).
 """
 
-import re
-from urllib.parse import unquote
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from customers.imports import UnitImporter
 from customers.models import BusinessUnit
+from tests.doors.importing import through_import_api, through_import_page
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +26,6 @@ BUSINESS_AND_ANONYMOUS = [
     ("contact_b", False),
     ("anonymous", False),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _organisation(company, division, unit_a, unit_b, customer_a, purchaser_a, contact_b, settings, tmp_path):
-    settings.VAR_DIR = tmp_path  # the import page keeps its uploads here
 
 
 def _form_data(values: dict) -> dict:
@@ -93,20 +85,13 @@ def api(client_as, api_as, actor, unit, values) -> bool:
 
 
 def import_page(client_as, api_as, actor, unit, values) -> bool:
-    client = client_as(actor)
-    file = SimpleUploadedFile("units.csv", _import_file(values).encode())
-    upload = client.post(reverse("imports:start"), {"kind": "units", "file": file})
-    if upload.status_code != 302 or "upload=" not in upload["Location"]:
-        return False
-    token = unquote(re.search(r"upload=([^&]+)", upload["Location"]).group(1))
-    done = client.post(reverse("imports:confirm", args=["units"]), {"upload": token, "mode": "all"})
-    return done.status_code == 200
+    return through_import_page(
+        client_as(actor), kind="units", filename="units.csv", text=_import_file(values)
+    )
 
 
 def import_api(client_as, api_as, actor, unit, values) -> bool:
-    file = SimpleUploadedFile("units.csv", _import_file(values).encode())
-    response = api_as(actor).post("/api/v1/imports/units/", {"file": file}, format="multipart")
-    return response.status_code == 200 and response.json()["committed"]
+    return through_import_api(api_as(actor), kind="units", filename="units.csv", text=_import_file(values))
 
 
 DOORS = [staff_form, api, import_page, import_api]
