@@ -10,7 +10,8 @@ from core.domain import DomainError, DomainPermissionError
 from customers import roles
 from customers.models import BusinessUnit
 from customers.selectors import contacts_of_user_for_unit, unit_is_editable_by
-from customers.services import ensure_deciding_customer
+from customers.services import ensure_can_edit_unit, ensure_deciding_customer
+from notifications.mail import email_enqueue
 
 from .models import Agreement, Measurement, Service, ServiceLevelTarget, Subscription
 
@@ -64,8 +65,6 @@ def subscription_order(
     included) and staff who may edit the unit may order; the service must be live and not
     already used. The order waits for IT (`subscription_fulfil` / `subscription_refuse`),
     and whoever must act on it is told."""
-    from customers.services import ensure_can_edit_unit
-
     ordered_by = None
     if by.is_staff:
         ensure_can_edit_unit(user=by, unit=unit)
@@ -102,8 +101,6 @@ def order_deciders(*, subscription: Subscription) -> list:
 
 def _order_waiting_notify(*, subscription: Subscription, by) -> None:
     # Imported here: relationships imports this module, so a top-level import would cycle.
-    from notifications.mail import email_enqueue
-
     deciders = [person for person in order_deciders(subscription=subscription) if person.pk != by.pk]
     orderer = subscription.ordered_by
     email_enqueue(
@@ -153,8 +150,6 @@ def _lock_waiting_order(*, subscription: Subscription, by, verb: str) -> Subscri
 
 
 def _order_decided_notify(*, subscription: Subscription) -> None:
-    from notifications.mail import email_enqueue
-
     orderer = subscription.ordered_by
     if orderer is None or not orderer.email:
         return  # ordered by IT staff, who know the outcome
@@ -218,8 +213,6 @@ def _stored_subscription(subscription: Subscription, *, lock: bool = False) -> S
 def subscription_end(*, subscription: Subscription, on: datetime.date, by) -> Subscription:
     """End a subscription in use or ordered: by staff who may edit its unit
     (customers.services.ensure_can_edit_unit), never before it started."""
-    from customers.services import ensure_can_edit_unit
-
     subscription = _stored_subscription(subscription, lock=True)
     ensure_can_edit_unit(user=by, unit=subscription.unit)
     if subscription.status not in Subscription.CURRENT_STATUSES:
@@ -238,8 +231,6 @@ def subscription_record(*, subscription: Subscription, by) -> Subscription:
     import: services in use before the portal, their dates, quantity and agreement). By
     staff who may edit the unit, as stored and as it would be; the model's checks answer
     bad values. Ordering through the business is subscription_order."""
-    from customers.services import ensure_can_edit_unit
-
     if subscription.pk:
         ensure_can_edit_unit(user=by, unit=_stored_subscription(subscription).unit)
     ensure_can_edit_unit(user=by, unit=BusinessUnit.objects.get(pk=subscription.unit_id))
@@ -280,8 +271,6 @@ def measurement_record(
     """Record (or correct) the level a subscription got for a target in a month, judged
     against the target in force now: by staff who may edit the subscription's unit.
     Recording the same figure twice changes nothing."""
-    from customers.services import ensure_can_edit_unit
-
     subscription = _stored_subscription(subscription)
     ensure_can_edit_unit(user=by, unit=subscription.unit)
     _check_measurement(subscription=subscription, target=target, period_start=period_start)
@@ -299,8 +288,6 @@ def measurements_record(*, rows: list[tuple], by) -> None:
     """measurement_record for many rows at once (the measurement import: a file may hold
     thousands): `rows` are (subscription, target, period_start, value), their subscriptions
     read with their units. The same right, once per unit, and the same checks; bulk writes."""
-    from customers.services import ensure_can_edit_unit
-
     for unit in {subscription.unit_id: subscription.unit for subscription, *_ in rows}.values():
         ensure_can_edit_unit(user=by, unit=unit)
     for subscription, target, period_start, _ in rows:
@@ -416,8 +403,6 @@ def agreement_save(*, agreement: Agreement, by) -> Agreement:
     its unit and start date: what was signed is not rewritten. The dates and interval must
     be possible (Agreement.rule_errors): it ends after it starts, the next review is not
     before the start, reviews come every 1 to 60 months."""
-    from customers.services import ensure_can_edit_unit
-
     # Both units read from the database: the right is the stored one, not the caller's copy.
     ensure_can_edit_unit(user=by, unit=BusinessUnit.objects.get(pk=agreement.unit_id))
     previous = (
