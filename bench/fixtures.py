@@ -1,6 +1,7 @@
-"""What the load needs, made inside Django on the benchmark database: sessions and an API
-token for a relationship manager and a purchaser, an open survey with unused links, and
-the list of endpoints with the SQL queries one request makes (measured in-process)."""
+"""What the load needs, made inside Django on the benchmark database: for each endpoint the
+requests of PEOPLE distinct people (their own sessions and API tokens, their own units),
+an open survey with unused links, links the writer answers (bench/writer.py), and the SQL
+queries one request makes (measured in-process, as the first of those people)."""
 
 import datetime
 import statistics
@@ -19,7 +20,10 @@ from customers.models import BusinessUnit, Contact
 from relationships.models import Escalation, Interaction, SurveyCampaign, SurveyInvitation
 
 SURVEY_LINKS = 6000
+WRITER_LINKS = 3000
+WRITER_CAMPAIGN = "Benchmark survey answered by the writer"
 PAGE_SIZE = 50
+PEOPLE = 24  # distinct people per endpoint, in rotation: dozens of sessions and tokens
 
 
 def _session(user) -> str:
@@ -34,9 +38,9 @@ def _csrf() -> tuple[str, str]:
     return request.META["CSRF_COOKIE"], masked
 
 
-def _survey_links() -> list[str]:
+def _survey_links(name: str = "Benchmark survey", count: int = SURVEY_LINKS) -> list[str]:
     campaign, _ = SurveyCampaign.objects.get_or_create(
-        name="Benchmark survey",
+        name=name,
         defaults={
             "status": SurveyCampaign.Status.OPEN,
             "opens_at": timezone.now() - datetime.timedelta(days=1),
@@ -44,7 +48,7 @@ def _survey_links() -> list[str]:
         },
     )
     campaign.invitations.all().delete()
-    contacts = Contact.objects.filter(role__in=["customer", "purchaser"]).order_by("pk")[:SURVEY_LINKS]
+    contacts = Contact.objects.filter(role__in=["customer", "purchaser"]).order_by("pk")[:count]
     invitations = [
         SurveyInvitation(
             campaign=campaign, contact=contact, unit_id=contact.unit_id, status="sent", sent_at=timezone.now()
@@ -75,59 +79,81 @@ def _queries(client: Client, method: str, path: str, **kwargs) -> tuple[int, int
     return len(captured), response.status_code, round(statistics.median(timings), 1)
 
 
-def fixtures() -> dict:
+def _people() -> dict:
+    """The people the load reads as, each with their own session and token."""
     User = get_user_model()
-    manager = User.objects.get(username="rm1")
-    purchaser_contact = Contact.objects.filter(user__isnull=False, role="purchaser").order_by("pk").first()
-    purchaser = purchaser_contact.user
-    department = purchaser_contact.unit
-    token = Token.objects.get_or_create(user=manager)[0].key
-    rm_session, portal_session = _session(manager), _session(purchaser)
+    managers = []
+    for user in User.objects.filter(username__in=[f"rm{i}" for i in range(1, PEOPLE + 1)]).order_by("pk"):
+        unit = (
+            BusinessUnit.objects.filter(relationship_manager=user, kind="department").order_by("pk").first()
+        )
+        if unit is not None:
+            managers.append({"user": user, "unit": unit.pk})
+    purchasers = []
+    for contact in (
+        Contact.objects.filter(user__isnull=False, role="purchaser").select_related("user").order_by("pk")
+    ):
+        if contact.user not in [p["user"] for p in purchasers]:
+            purchasers.append({"user": contact.user, "unit": contact.unit_id})
+        if len(purchasers) == PEOPLE:
+            break
+    management = [{"user": user, "unit": None} for user in User.objects.filter(username__in=["itm", "steer"])]
+    for person in managers + purchasers + management:
+        person["session"] = {"Cookie": f"sessionid={_session(person['user'])}"}
+        person["token"] = {
+            "Authorization": f"Token {Token.objects.get_or_create(user=person['user'])[0].key}"
+        }
+    return {"managers": managers, "purchasers": purchasers, "management": management}
+
+
+def fixtures() -> dict:
+    people = _people()
+    managers, purchasers, management = people["managers"], people["purchasers"], people["management"]
     csrf_secret, csrf_masked = _csrf()
     links = _survey_links()
+    _survey_links(WRITER_CAMPAIGN, WRITER_LINKS)
     interactions_pages = max(1, int(Interaction.objects.count() / PAGE_SIZE * 0.9))
     escalations_pages = max(
         1, int(Escalation.objects.filter(status__in=["open", "acknowledged"]).count() / PAGE_SIZE * 0.9)
     )
 
-    api = {"Authorization": f"Token {token}"}
-    rm = {"Cookie": f"sessionid={rm_session}"}
-    portal = {"Cookie": f"sessionid={portal_session}"}
-    unit_id = department.pk
+    def each(group, path, auth):
+        return [(path.format(unit=person["unit"]), person[auth], person["user"]) for person in group]
+
     candidates = [
-        ("floor", "floor", "/healthz", {}),
-        ("dashboard", "page", "/dashboard/", rm),
-        ("unit 360", "page", f"/units/{unit_id}/", rm),
+        ("floor", "floor", [("/healthz", {}, None)]),
+        ("dashboard", "page", each(managers, "/dashboard/", "session")),
+        ("dashboard (IT management)", "page", each(management, "/dashboard/", "session")),
+        ("unit 360", "page", each(managers, "/units/{unit}/", "session")),
         # Lists ask for pages of 50 rows, as the targets are stated.
-        ("api units", "list", "/api/v1/units/?page_size=50", api),
-        ("api unit detail", "detail", f"/api/v1/units/{unit_id}/", api),
-        ("api subscriptions", "list", "/api/v1/subscriptions/?page_size=50", api),
-        ("api interactions p1", "list", "/api/v1/interactions/?page_size=50", api),
+        ("api units", "list", each(managers, "/api/v1/units/?page_size=50", "token")),
+        ("api unit detail", "detail", each(managers, "/api/v1/units/{unit}/", "token")),
+        ("api subscriptions", "list", each(managers, "/api/v1/subscriptions/?page_size=50", "token")),
+        ("api interactions p1", "list", each(managers, "/api/v1/interactions/?page_size=50", "token")),
         (
             "api interactions deep",
             "list",
-            f"/api/v1/interactions/?page_size=50&page={interactions_pages}",
-            api,
+            each(managers, f"/api/v1/interactions/?page_size=50&page={interactions_pages}", "token"),
         ),
-        ("api escalations p1", "list", "/api/v1/escalations/?page_size=50", api),
-        ("api escalations deep", "list", f"/api/v1/escalations/?page_size=50&page={escalations_pages}", api),
-        ("api health", "list", "/api/v1/health/?page_size=50", api),
-        ("portal home", "page", "/portal/", portal),
-        ("survey GET", "page", links[-1], {}),
+        ("api escalations p1", "list", each(managers, "/api/v1/escalations/?page_size=50", "token")),
+        (
+            "api escalations deep",
+            "list",
+            each(managers, f"/api/v1/escalations/?page_size=50&page={escalations_pages}", "token"),
+        ),
+        ("api health", "list", each(managers, "/api/v1/health/?page_size=50", "token")),
+        ("api health (IT management)", "list", each(management, "/api/v1/health/?page_size=50", "token")),
+        ("portal home", "page", each(purchasers, "/portal/", "session")),
+        ("survey GET", "page", [(link, {}, None) for link in links[-PEOPLE:]]),
     ]
     endpoints = []
-    clients = {
-        "api": Client(HTTP_AUTHORIZATION=f"Token {token}"),
-        "rm": Client(),
-        "portal": Client(),
-        "anon": Client(),
-    }
-    clients["rm"].force_login(manager)
-    clients["portal"].force_login(purchaser)
-    for name, kind, path, headers in candidates:
-        client = clients[
-            "api" if headers is api else "rm" if headers is rm else "portal" if headers is portal else "anon"
-        ]
+    for name, kind, requests in candidates:
+        path, headers, user = requests[0]
+        client = Client()
+        if user is not None and "Cookie" in headers:
+            client.force_login(user)
+        elif user is not None:
+            client = Client(HTTP_AUTHORIZATION=headers["Authorization"])
         queries, status, cold_ms = _queries(client, "get", path)
         if status != 200:
             print(f"   (skipping {name}: {path} answered {status})", flush=True)
@@ -138,6 +164,7 @@ def fixtures() -> dict:
                 "kind": kind,
                 "path": path,
                 "headers": headers,
+                "people": [{"method": "GET", "path": p, "headers": h} for p, h, _user in requests],
                 "queries": queries,
                 "cold_ms": cold_ms,
                 "status": status,
@@ -147,21 +174,24 @@ def fixtures() -> dict:
     queries, status, cold_ms = _queries(
         Client(),
         "post",
-        links[-2],
+        links[-PEOPLE - 1],
         data=body,
         content_type="application/x-www-form-urlencoded",
     )
     if status in (200, 302, 303):
+        post_headers = {
+            "Cookie": f"csrftoken={csrf_secret}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        unused = links[: -PEOPLE - 1]
         endpoints.append(
             {
                 "name": "survey POST",
                 "kind": "page",
-                "path": links[0],
-                "headers": {
-                    "Cookie": f"csrftoken={csrf_secret}",
-                    "Content-Type": "application/x-www-form-urlencoded",
-                },
-                "post": {"paths": links[:-2], "body": body},
+                "path": unused[0],
+                "headers": post_headers,
+                # Every request answers a link of its own: each condition has its third.
+                "post": {"paths": unused, "body": body},
                 "queries": queries,
                 "cold_ms": cold_ms,
                 "status": status,
