@@ -9,6 +9,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from core.domain import DomainError, DomainPermissionError
+from notifications.mail import email_enqueue
 
 from .models import BusinessObjective, BusinessUnit, Contact
 from .selectors import (
@@ -189,9 +190,6 @@ def contact_grant_portal_access(*, contact: Contact, by):
     a password is set, since the token covers the password hash) and expires after
     PASSWORD_RESET_TIMEOUT. Only staff who may edit the contact's unit grant access.
     Granting again before the contact has chosen a password sends a fresh link."""
-    # Imported here: relationships imports this module, so a top-level import would cycle.
-    from notifications.mail import email_enqueue
-
     User = get_user_model()
     ensure_can_edit_unit(user=by, unit=contact.unit)
     if not contact.is_active:

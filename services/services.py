@@ -100,7 +100,6 @@ def order_deciders(*, subscription: Subscription) -> list:
 
 
 def _order_waiting_notify(*, subscription: Subscription, by) -> None:
-    # Imported here: relationships imports this module, so a top-level import would cycle.
     deciders = [person for person in order_deciders(subscription=subscription) if person.pk != by.pk]
     orderer = subscription.ordered_by
     email_enqueue(
