@@ -21,27 +21,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import (
-    Avg,
-    Case,
-    Count,
-    Exists,
-    FloatField,
-    IntegerField,
-    Max,
-    OuterRef,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from customers.models import BusinessUnit
-from services.models import Measurement
-
-from .models import Escalation, FollowUpAction, Interaction, SurveyCampaign, SurveyResponse
+from .summaries import subtree_figures
 
 SATISFACTION_POINTS = 30
 ATTAINMENT_POINTS = 30
@@ -69,76 +51,6 @@ class HealthScore:
     def colour(self) -> str:
         """Bootstrap contextual colour for the band."""
         return {"good": "success", "fair": "warning", "poor": "danger"}[self.band]
-
-
-def _in_subtree(prefix: str):
-    # Rows whose unit lies at or below the outer unit: its path starts with the outer path
-    # (`within` is index-served on PostgreSQL, customers.models.PathWithin).
-    return {f"{prefix}path__within": OuterRef("path")}
-
-
-def _scalar(queryset, expression):
-    """A one-value subquery: the aggregate `expression` over `queryset`."""
-    return Subquery(
-        queryset.order_by().annotate(_group=Value(1)).values("_group").annotate(v=expression).values("v")[:1]
-    )
-
-
-def annotate_health_inputs(units, *, today: datetime.date | None = None):
-    """Annotate a BusinessUnit queryset with the raw inputs of the score. One query."""
-    today = today or timezone.localdate()
-    since = today.replace(day=1) - relativedelta(months=ATTAINMENT_MONTHS - 1)
-    # The newest campaign with an answer from the subtree: campaigns newest first, each
-    # checked with an index probe per unit, instead of sorting every answer of the subtree.
-    latest_campaign = (
-        SurveyCampaign.objects.filter(
-            Exists(
-                SurveyResponse.objects.filter(
-                    campaign=OuterRef("pk"),
-                    unit__path__within=OuterRef(OuterRef(OuterRef("path"))),
-                )
-            )
-        )
-        .order_by("-opens_at", "-pk")
-        .values("pk")[:1]
-    )
-    return units.annotate(
-        h_satisfaction=_scalar(
-            SurveyResponse.objects.filter(**_in_subtree("unit__"), campaign=Subquery(latest_campaign)),
-            Avg("overall_satisfaction", output_field=FloatField()),
-        ),
-        h_attainment=_scalar(
-            Measurement.objects.filter(**_in_subtree("subscription__unit__"), period_start__gte=since),
-            Avg(Case(When(is_met=True, then=Value(100.0)), default=Value(0.0), output_field=FloatField())),
-        ),
-        h_open_escalations=Coalesce(
-            _scalar(Escalation.objects.open().filter(**_in_subtree("unit__")), Count("pk")),
-            0,
-            output_field=IntegerField(),
-        ),
-        h_escalation_weight=Coalesce(
-            _scalar(Escalation.objects.open().filter(**_in_subtree("unit__")), Sum("level")),
-            0,
-            output_field=IntegerField(),
-        ),
-        # The latest of each unit's latest interaction: one index probe per unit of the
-        # subtree (unit, -occurred_at), not a read of every interaction below it.
-        h_last_interaction=_scalar(
-            BusinessUnit.objects.filter(**_in_subtree("")),
-            Max(
-                Subquery(
-                    Interaction.objects.filter(unit=OuterRef("pk"))
-                    .order_by("-occurred_at")
-                    .values("occurred_at")[:1]
-                )
-            ),
-        ),
-        h_overdue_actions=Coalesce(
-            _scalar(FollowUpAction.objects.overdue(today).filter(**_in_subtree("unit__")), Count("pk")),
-            0,
-            output_field=IntegerField(),
-        ),
-    )
 
 
 def score_from_inputs(
@@ -211,19 +123,21 @@ def score_from_inputs(
     )
 
 
-def health_from_annotated(unit) -> HealthScore:
-    """The score of a unit read through `annotate_health_inputs`."""
-    return score_from_inputs(
-        unit_id=unit.pk,
-        satisfaction=unit.h_satisfaction,
-        attainment=unit.h_attainment,
-        open_escalations=unit.h_open_escalations,
-        escalation_weight=unit.h_escalation_weight,
-        last_interaction=unit.h_last_interaction,
-        overdue_actions=unit.h_overdue_actions,
-    )
-
-
-def health_scores(units) -> dict[int, HealthScore]:
-    """Scores of every unit in the queryset, by unit id: one query, however many units."""
-    return {unit.pk: health_from_annotated(unit) for unit in annotate_health_inputs(units)}
+def health_scores(units, *, today: datetime.date | None = None) -> dict[int, HealthScore]:
+    """Scores of the given units (their sub-units included), by unit id: read from the
+    summaries (relationships.summaries) in five queries, however many units and rows."""
+    today = today or timezone.localdate()
+    since = today.replace(day=1) - relativedelta(months=ATTAINMENT_MONTHS - 1)
+    figures = subtree_figures(units, today=today, attainment_since=since)
+    return {
+        unit_id: score_from_inputs(
+            unit_id=unit_id,
+            satisfaction=figure.satisfaction,
+            attainment=figure.attainment,
+            open_escalations=figure.open_escalations,
+            escalation_weight=figure.escalation_weight,
+            last_interaction=figure.last_interaction,
+            overdue_actions=figure.overdue_actions,
+        )
+        for unit_id, figure in figures.items()
+    }

@@ -9,7 +9,7 @@ from api.pagination import LargeTablePagination
 from api.permissions import IsStaff, StaffWritesOnly
 from customers.models import BusinessUnit
 from relationships import services
-from relationships.health import annotate_health_inputs, health_from_annotated
+from relationships.health import health_scores
 from relationships.models import (
     Escalation,
     FollowUpAction,
@@ -410,20 +410,17 @@ class HealthViewSet(*READ):
     ordering = ["path"]
 
     def get_queryset(self):
-        return annotate_health_inputs(visible_units(self.request.user))
+        return visible_units(self.request.user)
 
-    def _health(self, unit):
-        health = health_from_annotated(unit)
-        return {
-            "unit": unit,
-            **{key: getattr(health, key) for key in serializers.HealthSerializer().fields if key != "unit"},
-        }
+    def _with_health(self, units):
+        """Each unit beside its score, the page's scores read from the summaries at once."""
+        scores = health_scores(units)
+        fields = [key for key in serializers.HealthSerializer().fields if key != "unit"]
+        return [{"unit": unit, **{key: getattr(scores[unit.pk], key) for key in fields}} for unit in units]
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(
-            self.get_serializer([self._health(unit) for unit in page], many=True).data
-        )
+        return self.get_paginated_response(self.get_serializer(self._with_health(page), many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self._health(self.get_object())).data)
+        return Response(self.get_serializer(self._with_health([self.get_object()])[0]).data)

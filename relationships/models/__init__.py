@@ -5,6 +5,7 @@ these in relationships/health.py and has no table of its own.)"""
 from .escalations import Escalation, EscalationEvent, EscalationQuerySet
 from .interactions import FollowUpAction, FollowUpActionQuerySet, Interaction
 from .requirements import Opportunity, Requirement
+from .summaries import AttainmentSummary, OpenActionsSummary, SurveySummary, UnitActivitySummary
 from .surveys import (
     ServiceRating,
     SurveyCampaign,
@@ -15,6 +16,10 @@ from .surveys import (
 )
 
 __all__ = [
+    "AttainmentSummary",
+    "OpenActionsSummary",
+    "SurveySummary",
+    "UnitActivitySummary",
     "Escalation",
     "EscalationEvent",
     "EscalationQuerySet",

@@ -63,7 +63,7 @@ def unit_list(request):
     unit_filter = UnitFilter(data, queryset=units)
     if export_format := _export_format(request):
         # The import's columns, so the file imports back as is; then, for reading, the
-        # health of every exported unit (one more query, whatever the count).
+        # health of every exported unit (a few more queries, whatever the count).
         scores = health_scores(unit_filter.qs)
         return export_for_import(
             importer=UnitImporter,
@@ -78,7 +78,7 @@ def unit_list(request):
             },
         )
     page = Paginator(unit_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    scores = health_scores(BusinessUnit.objects.filter(pk__in=[unit.pk for unit in page.object_list]))
+    scores = health_scores(page.object_list)
     rows = [(unit, scores.get(unit.pk)) for unit in page.object_list]
     return render(
         request,

@@ -73,7 +73,8 @@ def test_lists_cost_the_same_with_5_and_50_rows(
 # (interactions, escalations, measurements: brm.api.pagination.LargeTablePaginator) read
 # the page's ids, then its rows: one more. Subscriptions (and a business contact's
 # agreements, which include those covering their services) read the agreements in force
-# first: the covering agreement is computed from them (services.selectors).
+# first: the covering agreement is computed from them (services.selectors). Health reads
+# the page of units, then its four summaries and the campaigns' order (relationships.summaries).
 EXPECTED = {
     "rm": {
         "units": 2,
@@ -92,7 +93,7 @@ EXPECTED = {
         "survey-invitations": 2,
         "survey-responses": 3,
         "escalations": 4,
-        "health": 2,
+        "health": 7,
     },
     "customer_a": {
         "units": 3,

@@ -127,16 +127,17 @@ def test_dashboard_queries_do_not_grow_with_the_portfolio(client, rm, django_ass
     _portfolio(rm, 10)
     small = _queries(client, URL)
     _portfolio(rm, 90)
-    # session, user, groups, user permissions, group permissions (roles), portfolio with
-    # health inputs, escalations per level, first open escalations, overdue count, open
-    # actions due first, agreement reviews, budget gaps, satisfaction trend; what waits for
-    # her (for the page and the navigation's count alike): escalations, orders, overdue actions.
-    with django_assert_num_queries(16):
+    # session, user, groups, user permissions, group permissions (roles); the portfolio
+    # (names and paths), the units below it, its four summaries, the shown units in full;
+    # escalations per level, first open escalations, overdue count, open actions due first,
+    # agreement reviews, budget gaps, satisfaction trend; what waits for her (for the page
+    # and the navigation's count alike): escalations, orders, overdue actions.
+    with django_assert_num_queries(22):
         response = client.get(URL)
     assert len(response.context["portfolio"]) == 100
     assert len(response.context["portfolio_shown"]) == 25
     assert "75 healthier units not shown" in response.content.decode()
-    assert len(small) == 16
+    assert len(small) == 22
 
 
 def test_new_relationship_manager_gets_helpful_empty_states(client, rm):

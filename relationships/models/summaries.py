@@ -1,0 +1,64 @@
+"""Per-unit summaries of what the health score and the dashboards show, kept by database
+triggers in the transaction that writes the rows beneath them (relationships/summaries.py).
+
+Each row holds one unit's own figures, never its sub-units': a division adds up the rows of
+its subtree at read time, so moving a unit changes no summary. The unit is referenced
+without a database constraint and is not collected when a unit is deleted: the triggers
+empty, then remove, the rows of a unit whose escalations, answers and actions go with it.
+"""
+
+from django.db import models
+
+from customers.models import BusinessUnit
+
+
+def _unit():
+    return models.ForeignKey(BusinessUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+
+
+class UnitActivitySummary(models.Model):
+    """Open escalations (count and level weight) and the latest interaction of one unit."""
+
+    unit = models.OneToOneField(
+        BusinessUnit, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
+    )
+    open_escalations = models.IntegerField(default=0)
+    escalation_weight = models.IntegerField(default=0)
+    last_interaction_at = models.DateTimeField(null=True)
+
+
+class SurveySummary(models.Model):
+    """The answers of one unit in one campaign: how many, and their satisfaction summed."""
+
+    unit = _unit()
+    campaign = models.ForeignKey("relationships.SurveyCampaign", on_delete=models.CASCADE, related_name="+")
+    answers = models.IntegerField()
+    satisfaction_total = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "campaign"], name="survey_summary_unique")]
+
+
+class AttainmentSummary(models.Model):
+    """The measurements of one unit's subscriptions for one period: how many, how many met."""
+
+    unit = _unit()
+    period_start = models.DateField()
+    measurements = models.IntegerField()
+    met = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period_start"], name="attainment_summary_unique")
+        ]
+
+
+class OpenActionsSummary(models.Model):
+    """One unit's open follow-up actions due on one day; "overdue" is read against today."""
+
+    unit = _unit()
+    due_on = models.DateField()
+    open_actions = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "due_on"], name="open_actions_summary_unique")]

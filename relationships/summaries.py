@@ -1,0 +1,427 @@
+"""The summaries behind the health score: kept on write by database triggers, rebuilt and
+verified from scratch by `manage.py summaries`, and added up per subtree when read.
+
+Triggers, not the service functions, keep them: every path that writes the rows beneath
+(the services, imports, the ladder's and the survey jobs' bulk updates, COPY in the
+benchmark's seed, cascades of a delete) passes through the database, so one definition per
+summary holds for all of them, in the writing transaction. The statements below are
+written once for PostgreSQL and SQLite (the embedded default); only the trigger wrapping
+differs.
+
+Each summary row holds one unit's own figures (relationships/models/summaries.py). A
+unit's figures are those of its subtree: `subtree_figures` reads the rows of every unit
+below the asked units in one indexed range scan per summary and adds them up.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+
+from customers.models import BusinessUnit
+from services.models import Measurement, Subscription
+
+from .models import (
+    AttainmentSummary,
+    Escalation,
+    FollowUpAction,
+    Interaction,
+    OpenActionsSummary,
+    SurveyResponse,
+    SurveySummary,
+    UnitActivitySummary,
+)
+
+ACTIVITY = UnitActivitySummary._meta.db_table
+SURVEY = SurveySummary._meta.db_table
+ATTAINMENT = AttainmentSummary._meta.db_table
+ACTIONS = OpenActionsSummary._meta.db_table
+
+
+def _listed(values) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+ESCALATION_IS_OPEN = f"status IN ({_listed(Escalation.OPEN_STATUSES)})"
+ACTION_IS_OPEN = f"status IN ({_listed(FollowUpAction.OPEN_STATUSES)})"
+
+
+def _activity_cleared(row: str) -> str:
+    return (
+        f"DELETE FROM {ACTIVITY} WHERE unit_id = {row}.unit_id"
+        " AND open_escalations = 0 AND last_interaction_at IS NULL;"
+    )
+
+
+def _escalation_added(row: str) -> str:
+    return (
+        f"INSERT INTO {ACTIVITY} (unit_id, open_escalations, escalation_weight, last_interaction_at)"
+        f" SELECT {row}.unit_id, 1, {row}.level, NULL WHERE {row}.{ESCALATION_IS_OPEN}"
+        f" ON CONFLICT (unit_id) DO UPDATE SET open_escalations = {ACTIVITY}.open_escalations + 1,"
+        f" escalation_weight = {ACTIVITY}.escalation_weight + excluded.escalation_weight;"
+    )
+
+
+def _escalation_removed(row: str) -> str:
+    return (
+        f"UPDATE {ACTIVITY} SET open_escalations = open_escalations - 1,"
+        f" escalation_weight = escalation_weight - {row}.level"
+        f" WHERE unit_id = {row}.unit_id AND {row}.{ESCALATION_IS_OPEN};" + _activity_cleared(row)
+    )
+
+
+def _interactions_read_again(row: str) -> str:
+    # The latest of the unit's interactions: one probe of the (unit, -occurred_at) index,
+    # the same after an insert, a changed date or a delete.
+    latest = f"(SELECT max(occurred_at) FROM {Interaction._meta.db_table} WHERE unit_id = {row}.unit_id)"
+    return (
+        f"INSERT INTO {ACTIVITY} (unit_id, open_escalations, escalation_weight, last_interaction_at)"
+        f" SELECT {row}.unit_id, 0, 0, {latest} WHERE TRUE"
+        f" ON CONFLICT (unit_id) DO UPDATE SET last_interaction_at = excluded.last_interaction_at;"
+        + _activity_cleared(row)
+    )
+
+
+def _answer_added(row: str) -> str:
+    return (
+        f"INSERT INTO {SURVEY} (unit_id, campaign_id, answers, satisfaction_total)"
+        f" VALUES ({row}.unit_id, {row}.campaign_id, 1, {row}.overall_satisfaction)"
+        f" ON CONFLICT (unit_id, campaign_id) DO UPDATE SET answers = {SURVEY}.answers + 1,"
+        f" satisfaction_total = {SURVEY}.satisfaction_total + excluded.satisfaction_total;"
+    )
+
+
+def _answer_removed(row: str) -> str:
+    where = f"unit_id = {row}.unit_id AND campaign_id = {row}.campaign_id"
+    return (
+        f"UPDATE {SURVEY} SET answers = answers - 1,"
+        f" satisfaction_total = satisfaction_total - {row}.overall_satisfaction WHERE {where};"
+        f"DELETE FROM {SURVEY} WHERE {where} AND answers = 0;"
+    )
+
+
+def _met(row: str) -> str:
+    return f"CASE WHEN {row}.is_met THEN 1 ELSE 0 END"
+
+
+def _measurement_added(row: str) -> str:
+    return (
+        f"INSERT INTO {ATTAINMENT} (unit_id, period_start, measurements, met)"
+        f" SELECT s.unit_id, {row}.period_start, 1, {_met(row)}"
+        f" FROM {Subscription._meta.db_table} s WHERE s.id = {row}.subscription_id"
+        f" ON CONFLICT (unit_id, period_start) DO UPDATE SET measurements = {ATTAINMENT}.measurements + 1,"
+        f" met = {ATTAINMENT}.met + excluded.met;"
+    )
+
+
+def _measurement_removed(row: str) -> str:
+    where = (
+        f"period_start = {row}.period_start AND unit_id ="
+        f" (SELECT unit_id FROM {Subscription._meta.db_table} WHERE id = {row}.subscription_id)"
+    )
+    return (
+        f"UPDATE {ATTAINMENT} SET measurements = measurements - 1, met = met - {_met(row)} WHERE {where};"
+        f"DELETE FROM {ATTAINMENT} WHERE {where} AND measurements = 0;"
+    )
+
+
+def _attainment_select(where: str = "") -> str:
+    return (
+        f"SELECT s.unit_id, m.period_start, count(*), sum(CASE WHEN m.is_met THEN 1 ELSE 0 END)"
+        f" FROM {Measurement._meta.db_table} m JOIN {Subscription._meta.db_table} s ON s.id = m.subscription_id"
+        f" {where} GROUP BY s.unit_id, m.period_start"
+    )
+
+
+def _subscription_unit_read_again(row: str) -> str:
+    # A subscription moved to another unit (rare): both units' attainment read again.
+    return (
+        f"DELETE FROM {ATTAINMENT} WHERE unit_id = {row}.unit_id;"
+        f"INSERT INTO {ATTAINMENT} (unit_id, period_start, measurements, met)"
+        f" {_attainment_select(f'WHERE s.unit_id = {row}.unit_id')};"
+    )
+
+
+def _action_added(row: str) -> str:
+    return (
+        f"INSERT INTO {ACTIONS} (unit_id, due_on, open_actions)"
+        f" SELECT {row}.unit_id, {row}.due_on, 1 WHERE {row}.{ACTION_IS_OPEN}"
+        f" ON CONFLICT (unit_id, due_on) DO UPDATE SET open_actions = {ACTIONS}.open_actions + 1;"
+    )
+
+
+def _action_removed(row: str) -> str:
+    where = f"unit_id = {row}.unit_id AND due_on = {row}.due_on"
+    return (
+        f"UPDATE {ACTIONS} SET open_actions = open_actions - 1 WHERE {where} AND {row}.{ACTION_IS_OPEN};"
+        f"DELETE FROM {ACTIONS} WHERE {where} AND open_actions = 0;"
+    )
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What one source table's row changes do to the summaries: `removed` undoes an old row
+    (update, delete), `added` counts a new one (insert, update)."""
+
+    table: str
+    columns: tuple[str, ...]  # an update of other columns changes no summary
+    removed: object
+    added: object
+
+
+TRIGGERS = [
+    Trigger(
+        Escalation._meta.db_table, ("unit_id", "level", "status"), _escalation_removed, _escalation_added
+    ),
+    Trigger(
+        Interaction._meta.db_table,
+        ("unit_id", "occurred_at"),
+        _interactions_read_again,
+        _interactions_read_again,
+    ),
+    Trigger(
+        SurveyResponse._meta.db_table,
+        ("unit_id", "campaign_id", "overall_satisfaction"),
+        _answer_removed,
+        _answer_added,
+    ),
+    Trigger(
+        Measurement._meta.db_table,
+        ("subscription_id", "period_start", "is_met"),
+        _measurement_removed,
+        _measurement_added,
+    ),
+    Trigger(FollowUpAction._meta.db_table, ("unit_id", "due_on", "status"), _action_removed, _action_added),
+    Trigger(
+        Subscription._meta.db_table,
+        ("unit_id",),
+        _subscription_unit_read_again,
+        _subscription_unit_read_again,
+    ),
+]
+
+
+def _name(trigger: Trigger) -> str:
+    return f"{trigger.table}_summaries"
+
+
+def _postgresql(trigger: Trigger) -> list[str]:
+    name, columns = _name(trigger), ", ".join(trigger.columns)
+    inserts = "INSERT OR " if trigger.table != Subscription._meta.db_table else ""
+    deletes = " OR DELETE" if inserts else ""
+    return [
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        f" IF TG_OP IN ('UPDATE', 'DELETE') THEN {trigger.removed('OLD')} END IF;"
+        f" IF TG_OP IN ('INSERT', 'UPDATE') THEN {trigger.added('NEW')} END IF;"
+        " RETURN NULL; END $$",
+        f"DROP TRIGGER IF EXISTS {name} ON {trigger.table}",
+        f"CREATE TRIGGER {name} AFTER {inserts}UPDATE OF {columns}{deletes} ON {trigger.table}"
+        f" FOR EACH ROW EXECUTE FUNCTION {name}()",
+    ]
+
+
+def _sqlite(trigger: Trigger) -> list[str]:
+    name, columns = _name(trigger), ", ".join(trigger.columns)
+    statements = [
+        f"DROP TRIGGER IF EXISTS {name}_update",
+        f"CREATE TRIGGER {name}_update AFTER UPDATE OF {columns} ON {trigger.table}"
+        f" BEGIN {trigger.removed('OLD')} {trigger.added('NEW')} END",
+    ]
+    if trigger.table != Subscription._meta.db_table:  # a subscription's rows come with its measurements
+        statements += [
+            f"DROP TRIGGER IF EXISTS {name}_insert",
+            f"CREATE TRIGGER {name}_insert AFTER INSERT ON {trigger.table} BEGIN {trigger.added('NEW')} END",
+            f"DROP TRIGGER IF EXISTS {name}_delete",
+            f"CREATE TRIGGER {name}_delete AFTER DELETE ON {trigger.table} BEGIN {trigger.removed('OLD')} END",
+        ]
+    return statements
+
+
+def install_triggers(using=None) -> None:
+    """Create (or replace) the triggers; run by migration, safe to run again."""
+    conn = connection if using is None else using
+    render = _postgresql if conn.vendor == "postgresql" else _sqlite
+    with conn.cursor() as cursor:
+        for trigger in TRIGGERS:
+            for statement in render(trigger):
+                cursor.execute(statement)
+
+
+def drop_triggers(using=None) -> None:
+    conn = connection if using is None else using
+    with conn.cursor() as cursor:
+        for trigger in TRIGGERS:
+            if conn.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {_name(trigger)} ON {trigger.table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {_name(trigger)}()")
+            else:
+                for event in ("insert", "update", "delete"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {_name(trigger)}_{event}")
+
+
+# From scratch: what each summary table must hold, as (table, columns, SELECT).
+FROM_SCRATCH = [
+    (
+        ACTIVITY,
+        "unit_id, open_escalations, escalation_weight, last_interaction_at",
+        f"SELECT unit_id, sum(open), sum(weight), max(latest) FROM ("
+        f" SELECT unit_id, 0 AS open, 0 AS weight, occurred_at AS latest FROM {Interaction._meta.db_table}"
+        f" UNION ALL SELECT unit_id, 1, level, NULL FROM {Escalation._meta.db_table} WHERE {ESCALATION_IS_OPEN}"
+        f") rows GROUP BY unit_id",
+    ),
+    (
+        SURVEY,
+        "unit_id, campaign_id, answers, satisfaction_total",
+        f"SELECT unit_id, campaign_id, count(*), sum(overall_satisfaction)"
+        f" FROM {SurveyResponse._meta.db_table} GROUP BY unit_id, campaign_id",
+    ),
+    (ATTAINMENT, "unit_id, period_start, measurements, met", _attainment_select()),
+    (
+        ACTIONS,
+        "unit_id, due_on, open_actions",
+        f"SELECT unit_id, due_on, count(*) FROM {FollowUpAction._meta.db_table}"
+        f" WHERE {ACTION_IS_OPEN} GROUP BY unit_id, due_on",
+    ),
+]
+
+
+def rebuild(using=None) -> None:
+    """Every summary computed again from the rows beneath it, in one transaction."""
+    conn = connection if using is None else using
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        for table, columns, select in FROM_SCRATCH:
+            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select}")
+
+
+def differences(using=None) -> dict[str, int]:
+    """Rows that differ between each kept summary and a computation from scratch (missing,
+    extra or with other figures), by table; empty when every summary is right."""
+    conn = connection if using is None else using
+
+    def rows(cursor):
+        # SQLite returns a computed date as text and a column's as a datetime: compare as text.
+        return {
+            tuple(str(value) if isinstance(value, datetime.date) else value for value in row)
+            for row in cursor
+        }
+
+    found = {}
+    with conn.cursor() as cursor:
+        for table, columns, select in FROM_SCRATCH:
+            cursor.execute(f"SELECT {columns} FROM {table}")
+            kept = rows(cursor)
+            cursor.execute(select)
+            expected = rows(cursor)
+            if kept != expected:
+                found[table] = len(kept ^ expected)
+    return found
+
+
+@dataclass
+class SubtreeFigures:
+    """A unit's health inputs with its sub-units included."""
+
+    unit_id: int
+    satisfaction: float | None = None
+    attainment: float | None = None
+    open_escalations: int = 0
+    escalation_weight: int = 0
+    last_interaction: datetime.datetime | None = None
+    overdue_actions: int = 0
+
+
+class _Totals:
+    """One unit's summary rows added up, then its sub-units' totals added to them."""
+
+    __slots__ = (
+        "open_escalations",
+        "escalation_weight",
+        "last_interaction",
+        "measurements",
+        "met",
+        "overdue",
+        "answers",
+    )
+
+    def __init__(self):
+        self.open_escalations = self.escalation_weight = self.measurements = self.met = self.overdue = 0
+        self.last_interaction = None
+        self.answers = {}  # (campaign opens, campaign id) -> [answers, satisfaction total]
+
+    def add(self, other: "_Totals") -> None:
+        self.open_escalations += other.open_escalations
+        self.escalation_weight += other.escalation_weight
+        self.measurements += other.measurements
+        self.met += other.met
+        self.overdue += other.overdue
+        if other.last_interaction is not None and (
+            self.last_interaction is None or other.last_interaction > self.last_interaction
+        ):
+            self.last_interaction = other.last_interaction
+        for campaign, (answers, total) in other.answers.items():
+            sums = self.answers.setdefault(campaign, [0, 0])
+            sums[0] += answers
+            sums[1] += total
+
+    def figures(self, unit_id: int) -> SubtreeFigures:
+        answers, total = self.answers[max(self.answers)] if self.answers else (0, 0)
+        return SubtreeFigures(
+            unit_id=unit_id,
+            # Satisfaction is that of the subtree's newest campaign with an answer.
+            satisfaction=total / answers if answers else None,
+            attainment=100.0 * self.met / self.measurements if self.measurements else None,
+            open_escalations=self.open_escalations,
+            escalation_weight=self.escalation_weight,
+            last_interaction=self.last_interaction,
+            overdue_actions=self.overdue,
+        )
+
+
+def subtree_figures(
+    units, *, today: datetime.date, attainment_since: datetime.date
+) -> dict[int, SubtreeFigures]:
+    """Figures per unit id for `units` (BusinessUnits with `path`), each over its subtree, in
+    five queries however many units and rows: the units below the asked ones, then each
+    summary of those units once (summed per unit where the database can). Each unit's
+    totals are added to its parent's, deepest first, so every unit is added up once."""
+    asked = {unit.pk: unit.path for unit in units}
+    if not asked:
+        return {}
+    below = Q()
+    for path in asked.values():  # the topmost asked units' subtrees hold the others'
+        if not any(path.startswith(other) and other != path for other in asked.values()):
+            below |= Q(path__within=path)
+    subtrees = BusinessUnit.objects.filter(below)
+    tree = list(subtrees.values_list("pk", "parent_id", "depth"))
+    totals = {unit_id: _Totals() for unit_id, _, _ in tree}
+
+    for unit_id, count, weight, latest in UnitActivitySummary.objects.filter(unit__in=subtrees).values_list(
+        "unit_id", "open_escalations", "escalation_weight", "last_interaction_at"
+    ):
+        unit = totals[unit_id]
+        unit.open_escalations, unit.escalation_weight, unit.last_interaction = count, weight, latest
+    for unit_id, count, met in (
+        AttainmentSummary.objects.filter(unit__in=subtrees, period_start__gte=attainment_since)
+        .values("unit_id")
+        .annotate(count=Sum("measurements"), met=Sum("met"))
+        .values_list("unit_id", "count", "met")
+    ):
+        totals[unit_id].measurements, totals[unit_id].met = count, met
+    for unit_id, count in (
+        OpenActionsSummary.objects.filter(unit__in=subtrees, due_on__lt=today)
+        .values("unit_id")
+        .annotate(count=Sum("open_actions"))
+        .values_list("unit_id", "count")
+    ):
+        totals[unit_id].overdue = count
+    for unit_id, opens_at, campaign_id, answers, total in SurveySummary.objects.filter(
+        unit__in=subtrees
+    ).values_list("unit_id", "campaign__opens_at", "campaign_id", "answers", "satisfaction_total"):
+        totals[unit_id].answers[(opens_at, campaign_id)] = [answers, total]
+
+    for unit_id, parent_id, _ in sorted(tree, key=lambda row: -row[2]):
+        if parent_id in totals:
+            totals[parent_id].add(totals[unit_id])
+    return {unit_id: totals[unit_id].figures(unit_id) for unit_id in asked}
