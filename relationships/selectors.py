@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, FloatField, Prefetch, Q, Window
+from django.db.models import Avg, Count, Prefetch, Q, Sum, Window
 from django.utils import timezone
 
 from core.history import HistoryEntry, history_entries, history_records
@@ -37,6 +37,7 @@ from .models import (
     Requirement,
     SurveyCampaign,
     SurveyResponse,
+    SurveySummary,
 )
 
 User = get_user_model()
@@ -75,17 +76,19 @@ def campaign_labels(rows) -> list[str]:
 
 
 def satisfaction_trend(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> dict:
-    """Average overall satisfaction per closed campaign, oldest first, for the chart. One
-    query. `units` None means the whole organisation."""
-    responses = SurveyResponse.objects.filter(campaign__status=SurveyCampaign.Status.CLOSED)
+    """Average overall satisfaction per closed campaign, oldest first, for the chart: one
+    query over the survey summaries (a row per unit and campaign, however many answers).
+    `units` None means the whole organisation."""
+    summaries = SurveySummary.objects.filter(campaign__status=SurveyCampaign.Status.CLOSED)
     if units is not None:
-        responses = responses.filter(unit__in=units)
+        summaries = summaries.filter(unit__in=units)
     rows = list(
-        responses.values("campaign_id", "campaign__name", "campaign__opens_at")
-        # COUNT(*), not COUNT(id): the sums come from the index alone (response_unit_campaign_sat).
-        .annotate(avg=Avg("overall_satisfaction", output_field=FloatField()), count=Count("*"))
+        summaries.values("campaign_id", "campaign__name", "campaign__opens_at")
+        .annotate(count=Sum("answers"), total=Sum("satisfaction_total"))
         .order_by("-campaign__opens_at")[:campaigns]
     )
+    for row in rows:
+        row["avg"] = row["total"] / row["count"]
     rows.reverse()
     return {
         "labels": campaign_labels(rows),
