@@ -168,6 +168,8 @@ class Trigger:
     columns: tuple[str, ...]  # an update of other columns changes no summary
     removed: object
     added: object
+    # A subscription's inserts and deletes move no figure: its measurements' own do.
+    on_insert_and_delete: bool = True
 
 
 TRIGGERS = [
@@ -198,6 +200,7 @@ TRIGGERS = [
         ("unit_id",),
         _subscription_unit_read_again,
         _subscription_unit_read_again,
+        on_insert_and_delete=False,
     ),
 ]
 
@@ -208,8 +211,7 @@ def _name(trigger: Trigger) -> str:
 
 def _postgresql(trigger: Trigger) -> list[str]:
     name, columns = _name(trigger), ", ".join(trigger.columns)
-    inserts = "INSERT OR " if trigger.table != Subscription._meta.db_table else ""
-    deletes = " OR DELETE" if inserts else ""
+    inserts, deletes = ("INSERT OR ", " OR DELETE") if trigger.on_insert_and_delete else ("", "")
     return [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
         f" IF TG_OP IN ('UPDATE', 'DELETE') THEN {trigger.removed('OLD')} END IF;"
@@ -228,7 +230,7 @@ def _sqlite(trigger: Trigger) -> list[str]:
         f"CREATE TRIGGER {name}_update AFTER UPDATE OF {columns} ON {trigger.table}"
         f" BEGIN {trigger.removed('OLD')} {trigger.added('NEW')} END",
     ]
-    if trigger.table != Subscription._meta.db_table:  # a subscription's rows come with its measurements
+    if trigger.on_insert_and_delete:
         statements += [
             f"DROP TRIGGER IF EXISTS {name}_insert",
             f"CREATE TRIGGER {name}_insert AFTER INSERT ON {trigger.table} BEGIN {trigger.added('NEW')} END",
