@@ -7,12 +7,16 @@ A unit's figures include its sub-units (a division answers for its departments).
 | part                          | points | full marks when                     | none at all when        |
 |-------------------------------|--------|-------------------------------------|-------------------------|
 | latest survey satisfaction    | 30     | average 5 of 5                      | average 1 of 5          |
+|   (of the last 12 months)     |        |                                     |                         |
 | service level attainment      | 30     | every target met, last 3 months     | none met                |
 | open escalations              | 20     | none open                           | level weights sum >= 4  |
 | last interaction              | 10     | within 30 days                      | 90 days ago, or never   |
 | overdue follow-up actions     | 10     | none overdue                        | 4 or more overdue       |
 
-Without survey answers or measurements a part counts half, and says so in the reasons.
+Without survey answers or measurements a part counts half, and says so in the reasons. The
+latest campaign is the newest with an answer from the unit or below that opened in the last
+12 months: an older survey no longer says how the business feels today (campaigns run
+quarterly), as attainment counts the last 3 months.
 Escalations weigh by level (1, 2, 3): one at the steering group is worse than one at the
 relationship manager. Bands: good >= 75, fair >= 50, poor below.
 """
@@ -31,6 +35,7 @@ ESCALATION_POINTS = 20
 RECENCY_POINTS = 10
 ACTIONS_POINTS = 10
 ATTAINMENT_MONTHS = 3
+SURVEY_MONTHS = 12
 RECENT_DAYS, STALE_DAYS = 30, 90
 
 
@@ -71,7 +76,7 @@ def score_from_inputs(
 
     if satisfaction is None:
         points += SATISFACTION_POINTS / 2
-        reasons.append("No survey answers yet (counted as neutral).")
+        reasons.append("No survey answers in the last 12 months (counted as neutral).")
     else:
         points += SATISFACTION_POINTS * (satisfaction - 1) / 4
         if satisfaction < 3.5:
@@ -128,7 +133,12 @@ def health_scores(units, *, today: datetime.date | None = None) -> dict[int, Hea
     summaries (relationships.summaries) in five queries, however many units and rows."""
     today = today or timezone.localdate()
     since = today.replace(day=1) - relativedelta(months=ATTAINMENT_MONTHS - 1)
-    figures = subtree_figures(units, today=today, attainment_since=since)
+    figures = subtree_figures(
+        units,
+        today=today,
+        attainment_since=since,
+        surveys_since=timezone.now() - relativedelta(months=SURVEY_MONTHS),
+    )
     return {
         unit_id: score_from_inputs(
             unit_id=unit_id,

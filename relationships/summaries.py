@@ -382,7 +382,7 @@ class _Totals:
 
 
 def subtree_figures(
-    units, *, today: datetime.date, attainment_since: datetime.date
+    units, *, today: datetime.date, attainment_since: datetime.date, surveys_since: datetime.datetime
 ) -> dict[int, SubtreeFigures]:
     """Figures per unit id for `units` (BusinessUnits with `path`), each over its subtree, in
     five queries however many units and rows: the units below the asked ones, then each
@@ -419,7 +419,7 @@ def subtree_figures(
     ):
         totals[unit_id].overdue = count
     for unit_id, opens_at, campaign_id, answers, total in SurveySummary.objects.filter(
-        unit__in=subtrees
+        unit__in=subtrees, campaign__opens_at__gte=surveys_since
     ).values_list("unit_id", "campaign__opens_at", "campaign_id", "answers", "satisfaction_total"):
         totals[unit_id].answers[(opens_at, campaign_id)] = [answers, total]
 

@@ -37,6 +37,8 @@ class SurveySummary(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "campaign"], name="survey_summary_unique")]
+        # The health reads the campaigns of the last year for every unit: a range of this index.
+        indexes = [models.Index(fields=["campaign", "unit"], name="survey_summary_campaign_idx")]
 
 
 class AttainmentSummary(models.Model):
@@ -51,6 +53,8 @@ class AttainmentSummary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "period_start"], name="attainment_summary_unique")
         ]
+        # The health reads the last three months for every unit, not the years before them.
+        indexes = [models.Index(fields=["period_start", "unit"], name="attainment_summary_period_idx")]
 
 
 class OpenActionsSummary(models.Model):
@@ -62,3 +66,5 @@ class OpenActionsSummary(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "due_on"], name="open_actions_summary_unique")]
+        # The health reads the days before today for every unit.
+        indexes = [models.Index(fields=["due_on", "unit"], name="open_actions_summary_due_idx")]

@@ -33,7 +33,7 @@ def test_a_unit_with_nothing_known_is_fair_and_says_why(unit_a):
     # half of satisfaction and attainment, full escalations and actions, no recency
     assert health.score == 60
     assert health.band == "fair"
-    assert "No survey answers yet (counted as neutral)." in health.reasons
+    assert "No survey answers in the last 12 months (counted as neutral)." in health.reasons
     assert "No interaction logged yet." in health.reasons
 
 
@@ -100,6 +100,21 @@ def test_only_the_latest_campaign_counts_for_satisfaction(unit_a):
     health = health_scores(BusinessUnit.objects.filter(pk=unit_a.pk))[unit_a.pk]
 
     assert health.satisfaction == 4.5
+
+
+def test_a_survey_older_than_a_year_no_longer_counts(unit_a):
+    stale = SurveyCampaignFactory(
+        opens_at=timezone.now() - datetime.timedelta(days=400),
+        closes_at=timezone.now() - datetime.timedelta(days=380),
+    )
+    SurveyResponseFactory(
+        invitation__campaign=stale, invitation__contact__unit=unit_a, overall_satisfaction=1
+    )
+
+    health = health_scores(BusinessUnit.objects.filter(pk=unit_a.pk))[unit_a.pk]
+
+    assert health.satisfaction is None
+    assert "No survey answers in the last 12 months (counted as neutral)." in health.reasons
 
 
 def test_a_division_rolls_up_its_sub_units(division, unit_a, unit_b):
