@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from api.filters import BRMFilterSet
 from api.mixins import ServiceWriteMixin
 from api.webhooks import serializers
 from webhooks import selectors, services
@@ -21,6 +22,14 @@ class ManagesWebhooks(BasePermission):
 
     def has_permission(self, request, view):
         return services.may_manage_webhooks(request.user)
+
+
+class WebhookEndpointFilter(BRMFilterSet):
+    """`?is_active=true|false`, anything else a 400 (BRMFilterSet), as on every other list."""
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["is_active"]
 
 
 @extend_schema_view(
@@ -49,7 +58,7 @@ class WebhookEndpointViewSet(
         "create": serializers.WebhookEndpointInputSerializer,
         "partial_update": serializers.WebhookEndpointInputSerializer,
     }
-    filterset_fields = ["is_active"]
+    filterset_class = WebhookEndpointFilter
     search_fields = ["name", "url"]
     ordering_fields = ["name", "created_at", "last_delivery_at"]
     ordering = ["name", "id"]

@@ -274,3 +274,11 @@ def test_the_list_takes_the_same_queries_for_many_endpoints(api_as, stored, djan
     assert by_name["Desk"]["pending_count"] == 0 and by_name["Desk"]["last_delivery_at"] is None
     assert client.get(LIST, {"search": "Desk"}).json()["count"] == 1
     assert client.get(LIST, {"is_active": "false"}).json()["count"] == 0
+
+
+@pytest.mark.parametrize("value", ["null", "maybe", ""])
+def test_the_list_filter_takes_true_or_false_only(api_as, stored, value):
+    api = api_as("it_manager")
+    assert api.get(LIST, {"is_active": value}).status_code == 400
+    assert [row["name"] for row in api.get(LIST, {"is_active": "true"}).json()["results"]] == ["Desk"]
+    assert api.get(LIST, {"is_active": "false"}).json()["results"] == []
