@@ -17,6 +17,7 @@ input: hence the `# nosec B608` on each, which bandit cannot tell.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -169,8 +170,8 @@ class Trigger:
 
     table: str
     columns: tuple[str, ...]  # an update of other columns changes no summary
-    removed: object
-    added: object
+    removed: Callable[[str], str]
+    added: Callable[[str], str]
     # A subscription's inserts and deletes move no figure: its measurements' own do.
     on_insert_and_delete: bool = True
 
@@ -394,10 +395,13 @@ def subtree_figures(
     asked = {unit.pk: unit.path for unit in units}
     if not asked:
         return {}
-    below = Q()
-    for path in asked.values():  # the topmost asked units' subtrees hold the others'
-        if not any(path.startswith(other) and other != path for other in asked.values()):
-            below |= Q(path__within=path)
+    # The topmost asked units' subtrees hold the others': in path order, a unit below an
+    # earlier top comes right after it, so one pass finds the tops.
+    below, top = Q(), None
+    for path in sorted(asked.values()):
+        if top is None or not path.startswith(top):
+            top = path
+            below |= Q(path__within=top)
     subtrees = BusinessUnit.objects.filter(below)
     tree = list(subtrees.values_list("pk", "parent_id", "depth"))
     totals = {unit_id: _Totals() for unit_id, _, _ in tree}
