@@ -130,7 +130,7 @@ def score_from_inputs(
 
 def health_scores(units, *, today: datetime.date | None = None) -> dict[int, HealthScore]:
     """Scores of the given units (their sub-units included), by unit id: read from the
-    summaries (relationships.summaries) in five queries, however many units and rows."""
+    summaries (relationships.summaries) in six queries, however many units and rows."""
     today = today or timezone.localdate()
     since = today.replace(day=1) - relativedelta(months=ATTAINMENT_MONTHS - 1)
     figures = subtree_figures(

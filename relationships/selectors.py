@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Prefetch, Q, Sum, Window
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, Sum, Window
 from django.utils import timezone
 
 from core.history import HistoryEntry, history_entries, history_records
@@ -27,6 +27,7 @@ from services.selectors import (
     subscriptions_covered_by,
 )
 
+from . import summaries
 from .health import health_scores
 from .models import (
     Escalation,
@@ -75,21 +76,38 @@ def campaign_labels(rows) -> list[str]:
     return [timezone.localtime(row["campaign__opens_at"]).strftime("%b %Y") for row in rows]
 
 
-def satisfaction_trend(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> dict:
-    """Average overall satisfaction per closed campaign, oldest first, for the chart: one
-    query over the survey summaries (a row per unit and campaign, however many answers).
-    `units` None means the whole organisation."""
-    summaries = SurveySummary.objects.filter(campaign__status=SurveyCampaign.Status.CLOSED)
-    if units is not None:
-        summaries = summaries.filter(unit__in=units)
+def survey_results(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> list[dict]:
+    """Per closed campaign, oldest first, the last `campaigns` with an answer from `units`
+    (None: the whole organisation): its name, when it opened, the answers, the average
+    satisfaction and recommendation. One query over the survey summaries (a row per unit and
+    campaign, however many answers); the campaigns are found newest first, one probe each,
+    so years of campaigns before them are never added up."""
+    answered = SurveySummary.objects.all() if units is None else SurveySummary.objects.filter(unit__in=units)
+    latest = (
+        SurveyCampaign.objects.filter(status=SurveyCampaign.Status.CLOSED)
+        .filter(Exists(answered.filter(campaign=OuterRef("pk"))))
+        .order_by("-opens_at")
+        .values("pk")[:campaigns]
+    )
     rows = list(
-        summaries.values("campaign_id", "campaign__name", "campaign__opens_at")
-        .annotate(count=Sum("answers"), total=Sum("satisfaction_total"))
-        .order_by("-campaign__opens_at")[:campaigns]
+        answered.filter(campaign__in=latest)
+        .values("campaign_id", "campaign__name", "campaign__opens_at")
+        .annotate(
+            count=Sum("answers"),
+            satisfaction=Sum("satisfaction_total"),
+            recommendation=Sum("recommend_total"),
+        )
+        .order_by("campaign__opens_at")
     )
     for row in rows:
-        row["avg"] = row["total"] / row["count"]
-    rows.reverse()
+        row["avg"] = row["satisfaction"] / row["count"]
+        row["recommend"] = row["recommendation"] / row["count"]
+    return rows
+
+
+def satisfaction_trend(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> dict:
+    """The chart of average satisfaction over the last closed campaigns (survey_results)."""
+    rows = survey_results(units=units, campaigns=campaigns)
     return {
         "labels": campaign_labels(rows),
         "titles": [row["campaign__name"] for row in rows],
@@ -132,11 +150,16 @@ def dashboard_for(*, user, manager_id: int | None = None, today: datetime.date |
     today = today or timezone.localdate()
     units = portfolio_for(user=user, manager_id=manager_id)
     portfolio = portfolio_with_health(units)
-    open_escalations = Escalation.objects.open().filter(unit__in=units)
-    by_level = dict(open_escalations.values_list("level").annotate(n=Count("pk")).order_by())
-    escalations = list(open_escalations.select_related("unit").order_by("respond_by")[:6])
+    by_level = summaries.open_escalations_by_level(units)
+    escalations = list(
+        Escalation.objects.open().filter(unit__in=units).select_related("unit").order_by("respond_by")[:6]
+    )
     actions = FollowUpAction.objects.filter(Q(unit__in=units) | Q(owner=user))
-    overdue_count = actions.overdue(today).count()
+    # The portfolio's from the summaries; the person's own elsewhere are few.
+    overdue_count = (
+        summaries.overdue_actions_count(units, today=today)
+        + FollowUpAction.objects.overdue(today).filter(owner=user).exclude(unit__in=units).count()
+    )
     # The open actions soonest due first: the overdue ones lead, then what is due next, so
     # an action just agreed shows here too.
     open_actions = list(actions.open().select_related("unit", "owner").order_by("due_on", "pk")[:6])
@@ -291,12 +314,7 @@ def unit_overview(
         .order_by("-raised_at")[:20]
     )
     timeline = unit_timeline(unit=unit, shared_only=shared_only)
-    survey_rows = list(
-        SurveyResponse.objects.filter(in_subtree)
-        .values("campaign__name", "campaign__opens_at")
-        .annotate(avg=Avg("overall_satisfaction"), recommend=Avg("recommend_score"), count=Count("pk"))
-        .order_by("campaign__opens_at")
-    )
+    survey_rows = survey_results(units=subtree)
     survey = {
         "rows": survey_rows,
         "chart": {

@@ -16,13 +16,14 @@ never disagrees with the list.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When, Window
+from django.db.models import Count, Q, Window
 from django.utils import timezone
 
 from customers import roles
 from customers.models import BusinessUnit, Contact
 from services.selectors import order_queue_for
 
+from . import summaries
 from .models import Escalation, FollowUpAction, Requirement
 
 # Each list shows the first few; `totals` counts all of them.
@@ -54,18 +55,11 @@ class WaitingList:
         return {kind: total - len(getattr(self, kind)) for kind, total in self.totals.items()}
 
 
-def _first_with_total(queryset, *, overdue=None) -> tuple[list, int, int]:
-    """The first SHOWN rows with the count of all of them (and of the overdue ones): a
-    window over the whole result, counted before the LIMIT, so one query per list."""
-    queryset = queryset.annotate(total=Window(Count("pk")))
-    if overdue is not None:
-        queryset = queryset.annotate(
-            overdue_total=Window(Count(Case(When(overdue, then=Value(1)), output_field=IntegerField())))
-        )
-    rows = list(queryset[:SHOWN])
-    total = rows[0].total if rows else 0
-    late = rows[0].overdue_total if rows and overdue is not None else 0
-    return rows, total, late
+def _first_with_total(queryset) -> tuple[list, int]:
+    """The first SHOWN rows with the count of all of them: a window over the whole result,
+    counted before the LIMIT, so one query per list."""
+    rows = list(queryset.annotate(total=Window(Count("pk")))[:SHOWN])
+    return rows, rows[0].total if rows else 0
 
 
 def escalation_levels_of(user) -> tuple:
@@ -80,26 +74,30 @@ def escalation_levels_of(user) -> tuple:
 
 
 def _staff_waiting(*, user, today: datetime.date, now: datetime.datetime) -> WaitingList:
-    # 1 the groups (roles, once per request), 2 escalations, 3 orders, 4 overdue actions.
+    # 1 the groups (roles, once per request); 2-5 escalations: the unanswered and the
+    # acknowledged soonest due first (each an ordered range of the open ones' index,
+    # stopped at SHOWN), all of them from the summaries, the overdue ones counted;
+    # 6 orders; 7 overdue actions. IT management's level holds thousands: none of these
+    # reads them all but the overdue count, which reads only the late ones.
     levels = escalation_levels_of(user)
     at_my_level = Q(level=1, unit__relationship_manager=user)
     for level in levels[1:]:
         at_my_level |= Q(level=level)
-    past_deadline = Q(status=Escalation.Status.OPEN, respond_by__lt=now)
-    escalations, escalation_total, late_escalations = _first_with_total(
-        Escalation.objects.open()
-        .filter(at_my_level)
-        .select_related("unit", "service")
-        .annotate(responded=Case(When(status=Escalation.Status.OPEN, then=Value(0)), default=Value(1)))
-        .order_by("responded", "respond_by", "pk"),
-        overdue=past_deadline,
-    )
+    mine = Escalation.objects.open().filter(at_my_level).select_related("unit", "service")
+    unanswered = mine.filter(status=Escalation.Status.OPEN)
+    acknowledged = mine.filter(status=Escalation.Status.ACKNOWLEDGED)
+    escalations = (
+        list(unanswered.order_by("respond_by", "pk")[:SHOWN])
+        + list(acknowledged.order_by("respond_by", "pk")[:SHOWN])
+    )[:SHOWN]
+    escalation_total = summaries.open_escalations_count(at_my_level)
+    late_escalations = unanswered.filter(respond_by__lt=now).count()
     for escalation in escalations:
         escalation.is_overdue = escalation.status == Escalation.Status.OPEN and escalation.respond_by < now
 
-    orders, order_total, _ = _first_with_total(order_queue_for(user=user))
+    orders, order_total = _first_with_total(order_queue_for(user=user))
 
-    actions, action_total, _ = _first_with_total(
+    actions, action_total = _first_with_total(
         FollowUpAction.objects.overdue(today)
         .filter(owner=user)
         .select_related("unit")
@@ -122,7 +120,7 @@ def _business_waiting(*, user) -> WaitingList:
     )
     if not customers:
         return WaitingList(totals={"decisions": 0})
-    decisions, total, _ = _first_with_total(
+    decisions, total = _first_with_total(
         Requirement.objects.filter(status=Requirement.Status.SUBMITTED)
         .filter(unit__in=BusinessUnit.objects.decided_by(customers))
         .select_related("unit", "service", "prepared_by")
@@ -135,8 +133,8 @@ def waiting_for(
     *, user, today: datetime.date | None = None, now: datetime.datetime | None = None
 ) -> WaitingList:
     """Everything that waits for `user`, in a fixed number of queries whatever the number of
-    rows: four for staff (their groups, escalations, orders, overdue actions), one or two
-    for a business contact (their customer contacts, the requests awaiting their decision)."""
+    rows: seven for staff (their groups, four for escalations, orders, overdue actions), one
+    or two for a business contact (their customer contacts, the requests to decide)."""
     if not user.is_authenticated:
         return WaitingList()
     now = now or timezone.now()

@@ -32,12 +32,14 @@ from .models import (
     FollowUpAction,
     Interaction,
     OpenActionsSummary,
+    OpenEscalationsSummary,
     SurveyResponse,
     SurveySummary,
     UnitActivitySummary,
 )
 
 ACTIVITY = UnitActivitySummary._meta.db_table
+ESCALATIONS = OpenEscalationsSummary._meta.db_table
 SURVEY = SurveySummary._meta.db_table
 ATTAINMENT = AttainmentSummary._meta.db_table
 ACTIONS = OpenActionsSummary._meta.db_table
@@ -51,27 +53,20 @@ ESCALATION_IS_OPEN = f"status IN ({_listed(Escalation.OPEN_STATUSES)})"
 ACTION_IS_OPEN = f"status IN ({_listed(FollowUpAction.OPEN_STATUSES)})"
 
 
-def _activity_cleared(row: str) -> str:
-    return (
-        f"DELETE FROM {ACTIVITY} WHERE unit_id = {row}.unit_id"  # nosec B608
-        " AND open_escalations = 0 AND last_interaction_at IS NULL;"
-    )
-
-
 def _escalation_added(row: str) -> str:
     return (
-        f"INSERT INTO {ACTIVITY} (unit_id, open_escalations, escalation_weight, last_interaction_at)"  # nosec B608
-        f" SELECT {row}.unit_id, 1, {row}.level, NULL WHERE {row}.{ESCALATION_IS_OPEN}"
-        f" ON CONFLICT (unit_id) DO UPDATE SET open_escalations = {ACTIVITY}.open_escalations + 1,"
-        f" escalation_weight = {ACTIVITY}.escalation_weight + excluded.escalation_weight;"
+        f"INSERT INTO {ESCALATIONS} (unit_id, level, open_escalations)"  # nosec B608
+        f" SELECT {row}.unit_id, {row}.level, 1 WHERE {row}.{ESCALATION_IS_OPEN}"
+        f" ON CONFLICT (unit_id, level) DO UPDATE SET open_escalations = {ESCALATIONS}.open_escalations + 1;"
     )
 
 
 def _escalation_removed(row: str) -> str:
+    where = f"unit_id = {row}.unit_id AND level = {row}.level"
     return (
-        f"UPDATE {ACTIVITY} SET open_escalations = open_escalations - 1,"  # nosec B608
-        f" escalation_weight = escalation_weight - {row}.level"
-        f" WHERE unit_id = {row}.unit_id AND {row}.{ESCALATION_IS_OPEN};" + _activity_cleared(row)
+        f"UPDATE {ESCALATIONS} SET open_escalations = open_escalations - 1"  # nosec B608
+        f" WHERE {where} AND {row}.{ESCALATION_IS_OPEN};"
+        f"DELETE FROM {ESCALATIONS} WHERE {where} AND open_escalations = 0;"
     )
 
 
@@ -80,19 +75,20 @@ def _interactions_read_again(row: str) -> str:
     # the same after an insert, a changed date or a delete.
     latest = f"(SELECT max(occurred_at) FROM {Interaction._meta.db_table} WHERE unit_id = {row}.unit_id)"  # nosec B608
     return (
-        f"INSERT INTO {ACTIVITY} (unit_id, open_escalations, escalation_weight, last_interaction_at)"  # nosec B608
-        f" SELECT {row}.unit_id, 0, 0, {latest} WHERE TRUE"
+        f"INSERT INTO {ACTIVITY} (unit_id, last_interaction_at)"  # nosec B608
+        f" SELECT {row}.unit_id, {latest} WHERE TRUE"
         f" ON CONFLICT (unit_id) DO UPDATE SET last_interaction_at = excluded.last_interaction_at;"
-        + _activity_cleared(row)
+        f"DELETE FROM {ACTIVITY} WHERE unit_id = {row}.unit_id AND last_interaction_at IS NULL;"
     )
 
 
 def _answer_added(row: str) -> str:
     return (
-        f"INSERT INTO {SURVEY} (unit_id, campaign_id, answers, satisfaction_total)"  # nosec B608
-        f" VALUES ({row}.unit_id, {row}.campaign_id, 1, {row}.overall_satisfaction)"
+        f"INSERT INTO {SURVEY} (unit_id, campaign_id, answers, satisfaction_total, recommend_total)"  # nosec B608
+        f" VALUES ({row}.unit_id, {row}.campaign_id, 1, {row}.overall_satisfaction, {row}.recommend_score)"
         f" ON CONFLICT (unit_id, campaign_id) DO UPDATE SET answers = {SURVEY}.answers + 1,"
-        f" satisfaction_total = {SURVEY}.satisfaction_total + excluded.satisfaction_total;"
+        f" satisfaction_total = {SURVEY}.satisfaction_total + excluded.satisfaction_total,"
+        f" recommend_total = {SURVEY}.recommend_total + excluded.recommend_total;"
     )
 
 
@@ -100,7 +96,8 @@ def _answer_removed(row: str) -> str:
     where = f"unit_id = {row}.unit_id AND campaign_id = {row}.campaign_id"
     return (
         f"UPDATE {SURVEY} SET answers = answers - 1,"  # nosec B608
-        f" satisfaction_total = satisfaction_total - {row}.overall_satisfaction WHERE {where};"
+        f" satisfaction_total = satisfaction_total - {row}.overall_satisfaction,"
+        f" recommend_total = recommend_total - {row}.recommend_score WHERE {where};"
         f"DELETE FROM {SURVEY} WHERE {where} AND answers = 0;"
     )
 
@@ -188,7 +185,7 @@ TRIGGERS = [
     ),
     Trigger(
         SurveyResponse._meta.db_table,
-        ("unit_id", "campaign_id", "overall_satisfaction"),
+        ("unit_id", "campaign_id", "overall_satisfaction", "recommend_score"),
         _answer_removed,
         _answer_added,
     ),
@@ -270,16 +267,19 @@ def drop_triggers(using=None) -> None:
 FROM_SCRATCH = [
     (
         ACTIVITY,
-        "unit_id, open_escalations, escalation_weight, last_interaction_at",
-        f"SELECT unit_id, sum(open), sum(weight), max(latest) FROM ("  # nosec B608
-        f" SELECT unit_id, 0 AS open, 0 AS weight, occurred_at AS latest FROM {Interaction._meta.db_table}"
-        f" UNION ALL SELECT unit_id, 1, level, NULL FROM {Escalation._meta.db_table} WHERE {ESCALATION_IS_OPEN}"
-        f") rows GROUP BY unit_id",
+        "unit_id, last_interaction_at",
+        f"SELECT unit_id, max(occurred_at) FROM {Interaction._meta.db_table} GROUP BY unit_id",  # nosec B608
+    ),
+    (
+        ESCALATIONS,
+        "unit_id, level, open_escalations",
+        f"SELECT unit_id, level, count(*) FROM {Escalation._meta.db_table}"  # nosec B608
+        f" WHERE {ESCALATION_IS_OPEN} GROUP BY unit_id, level",
     ),
     (
         SURVEY,
-        "unit_id, campaign_id, answers, satisfaction_total",
-        f"SELECT unit_id, campaign_id, count(*), sum(overall_satisfaction)"  # nosec B608
+        "unit_id, campaign_id, answers, satisfaction_total, recommend_total",
+        f"SELECT unit_id, campaign_id, count(*), sum(overall_satisfaction), sum(recommend_score)"  # nosec B608
         f" FROM {SurveyResponse._meta.db_table} GROUP BY unit_id, campaign_id",
     ),
     (ATTAINMENT, "unit_id, period_start, measurements, met", _attainment_select()),
@@ -389,7 +389,7 @@ def subtree_figures(
     units, *, today: datetime.date, attainment_since: datetime.date, surveys_since: datetime.datetime
 ) -> dict[int, SubtreeFigures]:
     """Figures per unit id for `units` (BusinessUnits with `path`), each over its subtree, in
-    five queries however many units and rows: the units below the asked ones, then each
+    six queries however many units and rows: the units below the asked ones, then each
     summary of those units once (summed per unit where the database can). Each unit's
     totals are added to its parent's, deepest first, so every unit is added up once."""
     asked = {unit.pk: unit.path for unit in units}
@@ -406,11 +406,15 @@ def subtree_figures(
     tree = list(subtrees.values_list("pk", "parent_id", "depth"))
     totals = {unit_id: _Totals() for unit_id, _, _ in tree}
 
-    for unit_id, count, weight, latest in UnitActivitySummary.objects.filter(unit__in=subtrees).values_list(
-        "unit_id", "open_escalations", "escalation_weight", "last_interaction_at"
+    for unit_id, latest in UnitActivitySummary.objects.filter(unit__in=subtrees).values_list(
+        "unit_id", "last_interaction_at"
     ):
-        unit = totals[unit_id]
-        unit.open_escalations, unit.escalation_weight, unit.last_interaction = count, weight, latest
+        totals[unit_id].last_interaction = latest
+    for unit_id, level, count in OpenEscalationsSummary.objects.filter(unit__in=subtrees).values_list(
+        "unit_id", "level", "open_escalations"
+    ):
+        totals[unit_id].open_escalations += count
+        totals[unit_id].escalation_weight += count * level
     for unit_id, count, met in (
         AttainmentSummary.objects.filter(unit__in=subtrees, period_start__gte=attainment_since)
         .values("unit_id")
@@ -434,3 +438,30 @@ def subtree_figures(
         if parent_id in totals:
             totals[parent_id].add(totals[unit_id])
     return {unit_id: totals[unit_id].figures(unit_id) for unit_id in asked}
+
+
+def open_escalations_by_level(units) -> dict[int, int]:
+    """{level: open escalations} of `units` (a queryset: the units themselves, not their
+    subtrees), from one query over their summary rows."""
+    return dict(
+        OpenEscalationsSummary.objects.filter(unit__in=units)
+        .values("level")
+        .annotate(count=Sum("open_escalations"))
+        .values_list("level", "count")
+    )
+
+
+def overdue_actions_count(units, *, today: datetime.date) -> int:
+    """Open follow-up actions of `units` due before `today`, from their summary rows."""
+    return (
+        OpenActionsSummary.objects.filter(unit__in=units, due_on__lt=today).aggregate(
+            count=Sum("open_actions")
+        )["count"]
+        or 0
+    )
+
+
+def open_escalations_count(where: Q) -> int:
+    """Open escalations matching `where`, a condition on `level` and `unit` written as for
+    an escalation, from one query over the summary rows."""
+    return OpenEscalationsSummary.objects.filter(where).aggregate(count=Sum("open_escalations"))["count"] or 0

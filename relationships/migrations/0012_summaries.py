@@ -5,13 +5,10 @@ from django.db import migrations, models
 
 
 def summaries_kept(apps, schema_editor):
-    # The triggers as relationships.summaries defines them today, and the summaries filled
-    # from the rows already there. A later change of a trigger comes with its own migration
-    # calling install_triggers again.
-    from relationships import summaries
-
-    summaries.install_triggers(schema_editor.connection)
-    summaries.rebuild(schema_editor.connection)
+    # The triggers, and the summaries filled, come with the latest migration that changes
+    # them (0014_open_rows_due_first_and_escalations_per_level): it installs the triggers of
+    # the code it ships with, which write to tables that do not exist yet at this point.
+    pass
 
 
 def summaries_dropped(apps, schema_editor):

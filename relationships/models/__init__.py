@@ -5,7 +5,13 @@ these in relationships/health.py and has no table of its own.)"""
 from .escalations import Escalation, EscalationEvent, EscalationQuerySet
 from .interactions import FollowUpAction, FollowUpActionQuerySet, Interaction
 from .requirements import Opportunity, Requirement
-from .summaries import AttainmentSummary, OpenActionsSummary, SurveySummary, UnitActivitySummary
+from .summaries import (
+    AttainmentSummary,
+    OpenActionsSummary,
+    OpenEscalationsSummary,
+    SurveySummary,
+    UnitActivitySummary,
+)
 from .surveys import (
     ServiceRating,
     SurveyCampaign,
@@ -18,6 +24,7 @@ from .surveys import (
 __all__ = [
     "AttainmentSummary",
     "OpenActionsSummary",
+    "OpenEscalationsSummary",
     "SurveySummary",
     "UnitActivitySummary",
     "Escalation",

@@ -81,6 +81,13 @@ class Escalation(models.Model):
             models.Index(fields=["unit", "status"]),
             # The API's default order.
             models.Index(fields=["-raised_at", "id"], name="escalation_recent_idx"),
+            # The open ones soonest due first (dashboards, the ladder): read in index order
+            # and stopped at the first few, whatever the number of units asked about.
+            models.Index(
+                fields=["respond_by"],
+                condition=Q(status__in=["open", "acknowledged"]),  # OPEN_STATUSES
+                name="escalation_open_due_idx",
+            ),
         ]
 
     def __str__(self):

@@ -115,9 +115,20 @@ class FollowUpAction(models.Model):
     class Meta:
         ordering = ["due_on"]
         indexes = [
-            models.Index(fields=["owner", "status", "due_on"]),
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["status", "due_on"]),
+            # The open ones soonest due first (the dashboard), as for escalations, and a
+            # person's own (what waits for them, their reminders).
+            models.Index(
+                fields=["due_on", "id"],
+                condition=models.Q(status__in=["open", "in_progress"]),  # OPEN_STATUSES
+                name="action_open_due_idx",
+            ),
+            models.Index(
+                fields=["owner", "due_on", "id"],
+                condition=models.Q(status__in=["open", "in_progress"]),  # OPEN_STATUSES
+                name="action_open_owner_due_idx",
+            ),
         ]
 
     def __str__(self):

@@ -17,23 +17,37 @@ def _unit():
 
 
 class UnitActivitySummary(models.Model):
-    """Open escalations (count and level weight) and the latest interaction of one unit."""
+    """The latest interaction of one unit."""
 
     unit = models.OneToOneField(
         BusinessUnit, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
     )
-    open_escalations = models.IntegerField(default=0)
-    escalation_weight = models.IntegerField(default=0)
     last_interaction_at = models.DateTimeField(null=True)
 
 
+class OpenEscalationsSummary(models.Model):
+    """One unit's open escalations at one level: the health weighs them by level, the
+    dashboards count them per level."""
+
+    unit = _unit()
+    level = models.PositiveSmallIntegerField()
+    open_escalations = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "level"], name="open_escalations_summary_unique")
+        ]
+
+
 class SurveySummary(models.Model):
-    """The answers of one unit in one campaign: how many, and their satisfaction summed."""
+    """The answers of one unit in one campaign: how many, and their satisfaction and their
+    recommendation scores summed."""
 
     unit = _unit()
     campaign = models.ForeignKey("relationships.SurveyCampaign", on_delete=models.CASCADE, related_name="+")
     answers = models.IntegerField()
     satisfaction_total = models.IntegerField()
+    recommend_total = models.IntegerField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "campaign"], name="survey_summary_unique")]

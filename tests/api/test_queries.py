@@ -93,7 +93,7 @@ EXPECTED = {
         "survey-invitations": 2,
         "survey-responses": 3,
         "escalations": 4,
-        "health": 7,
+        "health": 8,
     },
     "customer_a": {
         "units": 3,

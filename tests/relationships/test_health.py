@@ -128,17 +128,17 @@ def test_a_division_rolls_up_its_sub_units(division, unit_a, unit_b):
 
 
 def test_the_same_queries_however_many_units_and_rows(django_assert_num_queries, rm):
-    # The units, then the four summaries and the campaigns' order.
+    # The units, the units below them, then the five summaries.
     for _ in range(3):
         unit = BusinessUnitFactory(relationship_manager=rm)
         EscalationFactory(unit=unit)
         InteractionFactory(unit=unit)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         few = health_scores(BusinessUnit.objects.all())
     for _ in range(20):
         unit = BusinessUnitFactory(relationship_manager=rm)
         EscalationFactory(unit=unit)
         InteractionFactory(unit=unit)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         many = health_scores(BusinessUnit.objects.all())
     assert len(few) == 3 and len(many) == 23

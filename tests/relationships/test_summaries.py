@@ -18,6 +18,7 @@ from relationships.models import (
     Escalation,
     FollowUpAction,
     Interaction,
+    OpenEscalationsSummary,
     SurveyInvitation,
     SurveyResponse,
     SurveySummary,
@@ -25,7 +26,9 @@ from relationships.models import (
 )
 from services.models import Measurement, Subscription
 from services.services import measurements_record
+from tests.customers.factories import ContactFactory
 from tests.doors.importing import through_import_api
+from tests.relationships.factories import SurveyCampaignFactory, SurveyResponseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +63,9 @@ def _random_writes(rng: random.Random, steer) -> None:
         )
     for invitation in SurveyInvitation.objects.filter(status=SurveyInvitation.Status.PENDING)[:3]:
         services.survey_response_submit(
-            invitation=invitation, overall_satisfaction=rng.randint(1, 5), recommend_score=7
+            invitation=invitation,
+            overall_satisfaction=rng.randint(1, 5),
+            recommend_score=rng.randint(0, 10),
         )
 
     # The ladder's bulk step, past every deadline.
@@ -84,6 +89,7 @@ def _random_writes(rng: random.Random, steer) -> None:
     SurveyResponse.objects.filter(pk__in=SurveyResponse.objects.values("pk")[:3]).update(
         overall_satisfaction=1
     )
+    SurveyResponse.objects.filter(pk__in=SurveyResponse.objects.values("pk")[3:5]).update(recommend_score=0)
 
     # The measurement services and the import API, over measurements already stored.
     stored = list(
@@ -136,6 +142,7 @@ def _random_writes(rng: random.Random, steer) -> None:
 def test_the_kept_summaries_equal_a_rebuild_after_demo_data_and_random_writes(demo):
     assert summaries.differences() == {}
     assert UnitActivitySummary.objects.exists() and SurveySummary.objects.exists()
+    assert OpenEscalationsSummary.objects.exists()
     for seed in range(3):
         _random_writes(random.Random(seed), demo)
         assert summaries.differences() == {}, f"after writes of seed {seed}"
@@ -152,8 +159,30 @@ def _rows(table):
 
 def test_the_check_fails_when_a_summary_is_wrong_and_a_rebuild_mends_it(demo):
     call_command("summaries", "check")
-    UnitActivitySummary.objects.filter(pk=UnitActivitySummary.objects.first().pk).update(open_escalations=99)
-    with pytest.raises(CommandError, match="relationships_unitactivitysummary: 2 rows"):
+    OpenEscalationsSummary.objects.filter(pk=OpenEscalationsSummary.objects.first().pk).update(
+        open_escalations=99
+    )
+    with pytest.raises(CommandError, match="relationships_openescalationssummary: 2 rows"):
         call_command("summaries", "check")
     call_command("summaries", "rebuild")
     call_command("summaries", "check")
+
+
+def test_changed_and_removed_answers_move_their_units_campaign_by_the_difference(unit_a):
+    # Several answers on one summary row: a change or removal of one must subtract its old
+    # scores, not drop and remake the row (as a row with a single answer would).
+    campaign = SurveyCampaignFactory()
+    answers = [
+        SurveyResponseFactory(
+            invitation__campaign=campaign,
+            invitation__contact=ContactFactory(unit=unit_a),
+            overall_satisfaction=4,
+            recommend_score=9,
+        )
+        for _ in range(3)
+    ]
+    SurveyResponse.objects.filter(pk=answers[0].pk).update(overall_satisfaction=1, recommend_score=2)
+    answers[1].delete()
+    row = SurveySummary.objects.get(unit=unit_a, campaign=campaign)
+    assert (row.answers, row.satisfaction_total, row.recommend_total) == (2, 5, 11)
+    assert summaries.differences() == {}

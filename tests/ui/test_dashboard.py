@@ -40,6 +40,18 @@ def test_business_contact_is_sent_to_the_portal(client, purchaser_a):
     assert response["Location"] == reverse("portal:home")
 
 
+def test_overdue_actions_count_her_portfolio_and_her_own_elsewhere_once(client, rm, other_rm, unit_a, unit_b):
+    late = timezone.localdate() - datetime.timedelta(days=2)
+    FollowUpActionFactory(unit=unit_a, owner=rm, due_on=late)  # hers, in her portfolio
+    FollowUpActionFactory(unit=unit_a, owner=other_rm, due_on=late)  # a colleague's, in her portfolio
+    FollowUpActionFactory(unit=unit_b, owner=rm, due_on=late)  # hers, in a colleague's unit
+    FollowUpActionFactory(unit=unit_b, owner=other_rm, due_on=late)  # neither
+    FollowUpActionFactory(unit=unit_a, owner=rm, due_on=late, status="done")
+    FollowUpActionFactory(unit=unit_a, owner=rm, due_on=timezone.localdate())  # due today: not late
+    client.force_login(rm)
+    assert client.get(URL).context["overdue_count"] == 3
+
+
 def test_rm_sees_own_portfolio_with_health_and_reasons(client, rm, unit_a, unit_b):
     client.force_login(rm)
     response = client.get(URL)
@@ -128,16 +140,17 @@ def test_dashboard_queries_do_not_grow_with_the_portfolio(client, rm, django_ass
     small = _queries(client, URL)
     _portfolio(rm, 90)
     # session, user, groups, user permissions, group permissions (roles); the portfolio
-    # (names and paths), the units below it, its four summaries, the shown units in full;
-    # escalations per level, first open escalations, overdue count, open actions due first,
-    # agreement reviews, budget gaps, satisfaction trend; what waits for her (for the page
-    # and the navigation's count alike): escalations, orders, overdue actions.
-    with django_assert_num_queries(22):
+    # (names and paths), the units below it, its five summaries, the shown units in full;
+    # escalations per level, first open escalations, overdue count (the portfolio's and her
+    # own elsewhere), open actions due first, agreement reviews, budget gaps, satisfaction
+    # trend; what waits for her (for the page and the navigation's count alike):
+    # escalations (four), orders, overdue actions.
+    with django_assert_num_queries(27):
         response = client.get(URL)
     assert len(response.context["portfolio"]) == 100
     assert len(response.context["portfolio_shown"]) == 25
     assert "75 healthier units not shown" in response.content.decode()
-    assert len(small) == 22
+    assert len(small) == 27
 
 
 def test_new_relationship_manager_gets_helpful_empty_states(client, rm):
