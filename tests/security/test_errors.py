@@ -129,3 +129,25 @@ def test_a_refused_anonymous_visitor_is_asked_to_sign_in():
     assert response.status_code == 403
     assert "Sign in with an account that may open it." in page
     assert 'href="/accounts/login/?next=/units/"' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_write_whose_answer_loses_the_database_is_not_saved(api_as, unit_a, monkeypatch):
+    # The interaction is written, then the database goes away while the answer is read back:
+    # the client is told to try again, so the first try must not stay saved as well.
+    from api.mixins import ServiceWriteMixin
+    from relationships.models import Interaction
+
+    def read_back_fails(self, instance, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ServiceWriteMixin, "respond", read_back_fails)
+    body = {
+        "unit": unit_a.pk,
+        "kind": "meeting",
+        "subject": "Quarterly review",
+        "occurred_at": "2026-11-30T10:00:00Z",
+    }
+    response = api_as("rm").post("/api/v1/interactions/", body, format="json")
+    assert response.status_code == 503
+    assert not Interaction.objects.filter(subject="Quarterly review").exists()
