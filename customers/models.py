@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Length, Lower, Substr
+from django.db.models.functions import Concat, Lower, Substr
 from simple_history.models import HistoricalRecords
 
 
@@ -24,6 +24,26 @@ class PathWithin(models.Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} ^@ {rhs}", lhs_params + rhs_params
+
+
+class OnPath(models.Lookup):
+    """`unit__on_path=OuterRef("path")`: the row's unit is the other unit or one above it.
+
+    A path is the ids from the root down ("/1/1102/1129/"), so the unit is on it when its id
+    is one of them. Comparing the path with every unit's path as a prefix reads them all;
+    PostgreSQL takes the ids out of the path and looks each one up in the index."""
+
+    lookup_name = "on_path"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{rhs} LIKE '%%/' || CAST({lhs} AS text) || '/%%'", rhs_params + lhs_params
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(string_to_array(btrim({rhs}, '/'), '/')::bigint[])", lhs_params + rhs_params
 
 
 class BusinessUnitQuerySet(models.QuerySet):
@@ -85,10 +105,8 @@ class BusinessUnitQuerySet(models.QuerySet):
 def _customers_at_or_above():
     """The active customer contacts of the outer query's unit or of a unit above it (their
     unit's path is a prefix of its own): the nearest of them is its deciding customer."""
-    return (
-        Contact.objects.filter(role=Contact.Role.CUSTOMER, is_active=True)
-        .annotate(prefix=Substr(models.OuterRef("path"), 1, Length("unit__path")))
-        .filter(prefix=F("unit__path"))
+    return Contact.objects.filter(
+        role=Contact.Role.CUSTOMER, is_active=True, unit__on_path=models.OuterRef("path")
     )
 
 
@@ -310,3 +328,6 @@ class BusinessObjective(models.Model):
 
     def __str__(self):
         return self.title
+
+
+Contact._meta.get_field("unit").register_lookup(OnPath)
