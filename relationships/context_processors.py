@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from .selectors_waiting import WaitingList, waiting_for
+from .selectors_waiting import WaitingList, waiting_count_for, waiting_for
 
 
 def waiting_for_request(request) -> WaitingList:
@@ -14,10 +14,13 @@ def waiting_for_request(request) -> WaitingList:
 
 
 def waiting_count(request) -> int:
-    """The navigation's count: the same list the page shows, when the page shows one."""
+    """The navigation's count: that of the list the page shows, when it shows one (read
+    once); else counted alone, without reading the rows the list would show."""
     if not request.user.is_authenticated:
         return 0
-    return waiting_for_request(request).count
+    if hasattr(request, "_waiting_for"):
+        return request._waiting_for.count
+    return waiting_count_for(user=request.user)
 
 
 def waiting(request) -> dict:

@@ -73,16 +73,38 @@ def escalation_levels_of(user) -> tuple:
     return tuple(levels)
 
 
+def _at_my_level(user) -> tuple[tuple, Q]:
+    """The levels that are `user`'s and the condition on an escalation for them."""
+    levels = escalation_levels_of(user)
+    at_my_level = Q(level=1, unit__relationship_manager=user)
+    for level in levels[1:]:
+        at_my_level |= Q(level=level)
+    return levels, at_my_level
+
+
+def _overdue_actions_of(user, today: datetime.date):
+    return FollowUpAction.objects.overdue(today).filter(owner=user)
+
+
+def _decisions_for(customers):
+    return Requirement.objects.filter(status=Requirement.Status.SUBMITTED).filter(
+        unit__in=BusinessUnit.objects.decided_by(customers)
+    )
+
+
+def _customer_contacts_of(user) -> list:
+    return list(
+        Contact.objects.filter(user=user, is_active=True, role=Contact.Role.CUSTOMER).select_related("unit")
+    )
+
+
 def _staff_waiting(*, user, today: datetime.date, now: datetime.datetime) -> WaitingList:
     # 1 the groups (roles, once per request); 2-5 escalations: the unanswered and the
     # acknowledged soonest due first (each an ordered range of the open ones' index,
     # stopped at SHOWN), all of them from the summaries, the overdue ones counted;
     # 6 orders; 7 overdue actions. IT management's level holds thousands: none of these
     # reads them all but the overdue count, which reads only the late ones.
-    levels = escalation_levels_of(user)
-    at_my_level = Q(level=1, unit__relationship_manager=user)
-    for level in levels[1:]:
-        at_my_level |= Q(level=level)
+    levels, at_my_level = _at_my_level(user)
     mine = Escalation.objects.open().filter(at_my_level).select_related("unit", "service")
     unanswered = mine.filter(status=Escalation.Status.OPEN)
     acknowledged = mine.filter(status=Escalation.Status.ACKNOWLEDGED)
@@ -98,10 +120,7 @@ def _staff_waiting(*, user, today: datetime.date, now: datetime.datetime) -> Wai
     orders, order_total = _first_with_total(order_queue_for(user=user))
 
     actions, action_total = _first_with_total(
-        FollowUpAction.objects.overdue(today)
-        .filter(owner=user)
-        .select_related("unit")
-        .order_by("due_on", "pk")
+        _overdue_actions_of(user, today).select_related("unit").order_by("due_on", "pk")
     )
     return WaitingList(
         escalations=escalations,
@@ -115,14 +134,11 @@ def _staff_waiting(*, user, today: datetime.date, now: datetime.datetime) -> Wai
 
 def _business_waiting(*, user) -> WaitingList:
     # 1 the person's customer contacts; 2 the requests they must decide (customers only).
-    customers = list(
-        Contact.objects.filter(user=user, is_active=True, role=Contact.Role.CUSTOMER).select_related("unit")
-    )
+    customers = _customer_contacts_of(user)
     if not customers:
         return WaitingList(totals={"decisions": 0})
     decisions, total = _first_with_total(
-        Requirement.objects.filter(status=Requirement.Status.SUBMITTED)
-        .filter(unit__in=BusinessUnit.objects.decided_by(customers))
+        _decisions_for(customers)
         .select_related("unit", "service", "prepared_by")
         .order_by("submitted_at", "pk")
     )
@@ -142,3 +158,22 @@ def waiting_for(
     if user.is_staff:
         return _staff_waiting(user=user, today=today, now=now)
     return _business_waiting(user=user)
+
+
+def waiting_count_for(*, user, today: datetime.date | None = None) -> int:
+    """How many things wait for `user`: the `count` of waiting_for(), counted without reading
+    the rows it shows, for the navigation of the pages that do not show the list. Four
+    queries for staff (their groups; escalations from the summaries, orders and overdue
+    actions counted), one or two for a business contact."""
+    if not user.is_authenticated:
+        return 0
+    today = today or timezone.localdate()
+    if user.is_staff:
+        _, at_my_level = _at_my_level(user)
+        return (
+            summaries.open_escalations_count(at_my_level)
+            + order_queue_for(user=user).count()
+            + _overdue_actions_of(user, today).count()
+        )
+    customers = _customer_contacts_of(user)
+    return _decisions_for(customers).count() if customers else 0

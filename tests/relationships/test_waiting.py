@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from customers.models import Contact
 from relationships.models import Escalation
-from relationships.selectors_waiting import SHOWN, waiting_for
+from relationships.selectors_waiting import SHOWN, waiting_count_for, waiting_for
 from services.models import Subscription
 from tests.customers.factories import BusinessUnitFactory, ContactFactory, UserFactory
 from tests.relationships.factories import EscalationFactory, FollowUpActionFactory, RequirementFactory
@@ -153,3 +153,31 @@ def test_waiting_reads_a_fixed_number_of_queries(
     # A purchaser: no customer contact, so nothing more to read.
     with django_assert_num_queries(1):
         assert waiting_for(user=purchaser_a.user).count == 0
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_navigation_count_is_the_lists_count_without_reading_the_rows(
+    n,
+    route,
+    unit_a,
+    unit_b,
+    rm,
+    other_rm,
+    it_manager,
+    steering_member,
+    customer_a,
+    purchaser_a,
+    contact_b,
+    django_assert_num_queries,
+):
+    _rows(unit_a, unit_a, n)
+    _rows(unit_b, unit_b, 2)
+    people = [rm, other_rm, it_manager, steering_member, customer_a.user, purchaser_a.user, contact_b.user]
+    for person in people:
+        assert waiting_count_for(user=person) == waiting_for(user=person).count, person
+    # Staff: their groups, then escalations (summaries), orders and overdue actions counted.
+    fresh = type(it_manager).objects.get(pk=it_manager.pk)  # its groups not read yet
+    with django_assert_num_queries(4):
+        waiting_count_for(user=fresh)
+    with django_assert_num_queries(2):
+        assert waiting_count_for(user=customer_a.user) == n

@@ -85,8 +85,8 @@ def test_the_action_page_costs_the_same_whatever_its_source(rm_client, rm, unit_
     )
     # session, user, the action with its unit, owner and every source joined in, the
     # history rows with their users; what waits for the viewer (the navigation's count): their
-    # groups, escalations at their levels (four), orders, overdue actions.
-    with django_assert_num_queries(11):
+    # groups, then escalations at their levels, orders and overdue actions counted.
+    with django_assert_num_queries(8):
         assert rm_client.get(detail(action)).status_code == 200
 
 

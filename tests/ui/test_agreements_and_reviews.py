@@ -214,8 +214,8 @@ def test_the_agenda_does_not_grow_with_the_scope(
     # user: no permission query), units of the scope, agreements in force, covered
     # subscriptions, their measurements, requirements, escalations, actions, survey answers
     # per unit, the form's staff choices; what waits for the viewer (the navigation's count):
-    # their groups, escalations at their levels (four), orders, overdue actions.
-    with django_assert_num_queries(19):
+    # their groups, then escalations at their levels, orders and overdue actions counted.
+    with django_assert_num_queries(16):
         response = rm_client.get(reverse("relationships:service-review", args=[sla.pk]))
     assert len(response.context["agenda"]["sections"]) == units
 
@@ -228,9 +228,9 @@ def test_the_agreement_pages_do_not_grow_with_the_scope(
     client.force_login(rm)
     # session, user, agreement with unit and signer, agreements in force, covered
     # subscriptions with service and unit, their targets, the reviews, the history panel;
-    # what waits for the viewer (the navigation's count): their groups, escalations at their
-    # levels (four), orders, overdue actions.
-    with django_assert_num_queries(15):
+    # what waits for the viewer (the navigation's count): their groups, then escalations at
+    # their levels, orders and overdue actions counted.
+    with django_assert_num_queries(12):
         staff = client.get(reverse("services:agreement-detail", args=[sla.pk]))
     assert len(staff.context["subscriptions"]) == units * each
     client.force_login(customer_a.user)
