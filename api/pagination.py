@@ -49,7 +49,8 @@ class StandardPagination(PageNumberPagination):
 
 
 # A list counted at or above this many rows remembers its count for COUNT_CACHE_SECONDS
-# (per process): counting a million rows costs more than serving the page.
+# (in the shared cache, so every worker reuses it): counting a million rows costs more than
+# serving the page.
 COUNT_CACHE_FROM = 10_000
 COUNT_CACHE_SECONDS = 30
 

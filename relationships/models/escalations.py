@@ -88,6 +88,14 @@ class Escalation(models.Model):
                 condition=Q(status__in=["open", "acknowledged"]),  # OPEN_STATUSES
                 name="escalation_open_due_idx",
             ),
+            # What waits at level 1 for one relationship manager: the open ones of their
+            # units at a level and status, soonest due first, a short range per unit
+            # instead of a pass over every open escalation.
+            models.Index(
+                fields=["unit", "level", "status", "respond_by"],
+                condition=Q(status__in=["open", "acknowledged"]),  # OPEN_STATUSES
+                name="escalation_open_unit_level_idx",
+            ),
         ]
 
     def __str__(self):
