@@ -2,6 +2,7 @@ import hashlib
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connections
 from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -70,7 +71,9 @@ class LargeTablePaginator(Paginator):
     @cached_property
     def count(self):
         sql, params = self.object_list.query.sql_with_params()
-        key = "brm:api-count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        # The database's name too: two portals (or a benchmark's scales) may share one cache.
+        database = connections[self.object_list.db].settings_dict["NAME"]
+        key = "brm:api-count:" + hashlib.sha256(repr((database, sql, params)).encode()).hexdigest()
         count = cache.get(key)
         if count is None:
             count = self.object_list.count()
