@@ -6,7 +6,30 @@ from django.db.models.functions import Concat, Lower, Substr
 from simple_history.models import HistoricalRecords
 
 
-class PathWithin(models.Lookup):
+class _PathLookup(models.Lookup):
+    """A lookup written as SQL with `{lhs}` and `{rhs}`: `sql` for every database,
+    `postgresql` where PostgreSQL can use an index that the portable form cannot."""
+
+    sql = postgresql = ""
+
+    def _compile(self, template, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        params = (
+            lhs_params + rhs_params
+            if template.index("{lhs}") < template.index("{rhs}")
+            else rhs_params + lhs_params
+        )
+        return template.format(lhs=lhs, rhs=rhs), params
+
+    def as_sql(self, compiler, connection):
+        return self._compile(self.sql, compiler, connection)
+
+    def as_postgresql(self, compiler, connection):
+        return self._compile(self.postgresql, compiler, connection)
+
+
+class PathWithin(_PathLookup):
     """`path__within=OuterRef("path")`: the row's unit lies at or below the other unit.
 
     Django's `startswith` against another column compiles to `LIKE other || '%'`, which no
@@ -14,19 +37,11 @@ class PathWithin(models.Lookup):
     the path (migration customers 0003) even when the prefix comes from an outer query."""
 
     lookup_name = "within"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} LIKE {rhs} || '%%'", lhs_params + rhs_params
-
-    def as_postgresql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} ^@ {rhs}", lhs_params + rhs_params
+    sql = "{lhs} LIKE {rhs} || '%%'"
+    postgresql = "{lhs} ^@ {rhs}"
 
 
-class OnPath(models.Lookup):
+class OnPath(_PathLookup):
     """`unit__on_path=OuterRef("path")`: the row's unit is the other unit or one above it.
 
     A path is the ids from the root down ("/1/1102/1129/"), so the unit is on it when its id
@@ -34,16 +49,8 @@ class OnPath(models.Lookup):
     PostgreSQL takes the ids out of the path and looks each one up in the index."""
 
     lookup_name = "on_path"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{rhs} LIKE '%%/' || CAST({lhs} AS text) || '/%%'", rhs_params + lhs_params
-
-    def as_postgresql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY(string_to_array(btrim({rhs}, '/'), '/')::bigint[])", lhs_params + rhs_params
+    sql = "{rhs} LIKE '%%/' || CAST({lhs} AS text) || '/%%'"
+    postgresql = "{lhs} = ANY(string_to_array(btrim({rhs}, '/'), '/')::bigint[])"
 
 
 class BusinessUnitQuerySet(models.QuerySet):
