@@ -2,9 +2,7 @@
 see, and writes that go through the domain services."""
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from rest_framework import serializers, status
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from api.fields import StrictPrimaryKeyRelatedField
@@ -77,19 +75,11 @@ def with_changes(instance, changes: dict):
 class ServiceWriteMixin:
     """Writes of a viewset: the input serializer of the action (`input_serializers`) checks
     types and ids, a domain service applies the rules, and the answer is the object read
-    back through `get_queryset()` with the output serializer (`serializer_class`).
-
-    A write and its read-back are one transaction, committed only once the answer is
-    ready: a database lost in between rolls the write back with the 503, so a client told
-    to try again never finds its first try saved as well."""
+    back through `get_queryset()` with the output serializer (`serializer_class`). The write
+    and its read-back are one transaction, as every write request is
+    (core.transactions.OneTransactionPerWriteMiddleware)."""
 
     input_serializers: dict = {}
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.method in SAFE_METHODS:
-            return super().dispatch(request, *args, **kwargs)
-        with transaction.atomic():
-            return super().dispatch(request, *args, **kwargs)
 
     def validated(self, action: str | None = None, **kwargs) -> dict:
         serializer_class = self.input_serializers[action or self.action]

@@ -84,6 +84,9 @@ MIDDLEWARE = [
     # Content Security Policy (django-csp), configured below.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A request that writes is one transaction, answered as the database decided
+    # (core/transactions.py); outside the sessions, so a session's save is in it.
+    "core.transactions.OneTransactionPerWriteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -339,6 +342,10 @@ if not 0 <= BRM_DIGEST_HOUR <= 23:
 
 # --- Outgoing webhooks (webhooks/; README "Webhooks") ---
 # Seconds to connect, and again to get the answer, before an attempt counts as failed.
+# How long a write whose COMMIT lost its answer waits for the database to say whether it
+# committed (core/transactions.py); below the web workers' timeout (30 s).
+BRM_WRITE_OUTCOME_WAIT_SECONDS = env.float("BRM_WRITE_OUTCOME_WAIT_SECONDS", default=15.0)
+
 BRM_WEBHOOK_TIMEOUT_SECONDS = env.float("BRM_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 # Tries per delivery (the first included) before it is given up.
 BRM_WEBHOOK_MAX_ATTEMPTS = env.int("BRM_WEBHOOK_MAX_ATTEMPTS", default=6)
