@@ -23,6 +23,7 @@ relationship manager. Bands: good >= 75, fair >= 50, poor below.
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
@@ -50,12 +51,44 @@ class HealthScore:
     escalation_weight: int
     days_since_interaction: int | None
     overdue_actions: int
-    reasons: list[str] = field(default_factory=list)
+    # The unrounded figures the reasons quote.
+    raw_satisfaction: float | None = field(default=None, repr=False, compare=False)
+    raw_attainment: float | None = field(default=None, repr=False, compare=False)
 
     @property
     def colour(self) -> str:
         """Bootstrap contextual colour for the band."""
         return {"good": "success", "fair": "warning", "poor": "danger"}[self.band]
+
+    @cached_property
+    def reasons(self) -> list[str]:
+        """What took points off, in words. Written when read: the whole organisation's
+        dashboard scores two thousand units and shows the reasons of ten."""
+        reasons = []
+        if self.raw_satisfaction is None:
+            reasons.append("No survey answers in the last 12 months (counted as neutral).")
+        elif self.raw_satisfaction < 3.5:
+            reasons.append(f"Latest survey satisfaction is low: {self.raw_satisfaction:.1f} of 5.")
+        if self.raw_attainment is None:
+            reasons.append("No service level measurements in the last three months.")
+        elif self.raw_attainment < 95:
+            reasons.append(
+                f"Service levels met {self.raw_attainment:.0f}% of the time in the last three months."
+            )
+        if self.open_escalations:
+            reasons.append(
+                f"{self.open_escalations} open escalation{'s' if self.open_escalations != 1 else ''}"
+                f" (level weight {self.escalation_weight})."
+            )
+        days = self.days_since_interaction
+        if days is None:
+            reasons.append("No interaction logged yet.")
+        elif days > RECENT_DAYS:
+            reasons.append(f"Last interaction was {days} days ago.")
+        if self.overdue_actions:
+            overdue = self.overdue_actions
+            reasons.append(f"{overdue} follow-up action{'s' if overdue != 1 else ''} overdue.")
+        return reasons
 
 
 def score_from_inputs(
@@ -71,46 +104,23 @@ def score_from_inputs(
 ) -> HealthScore:
     """The formula of the module docstring, on figures already read."""
     now = now or timezone.now()
-    reasons: list[str] = []
     points = 0.0
-
     if satisfaction is None:
         points += SATISFACTION_POINTS / 2
-        reasons.append("No survey answers in the last 12 months (counted as neutral).")
     else:
         points += SATISFACTION_POINTS * (satisfaction - 1) / 4
-        if satisfaction < 3.5:
-            reasons.append(f"Latest survey satisfaction is low: {satisfaction:.1f} of 5.")
-
     if attainment is None:
         points += ATTAINMENT_POINTS / 2
-        reasons.append("No service level measurements in the last three months.")
     else:
         points += ATTAINMENT_POINTS * attainment / 100
-        if attainment < 95:
-            reasons.append(f"Service levels met {attainment:.0f}% of the time in the last three months.")
-
     points += ESCALATION_POINTS * max(0, 1 - escalation_weight / 4)
-    if open_escalations:
-        reasons.append(
-            f"{open_escalations} open escalation{'s' if open_escalations != 1 else ''}"
-            f" (level weight {escalation_weight})."
-        )
-
     days = None if last_interaction is None else max(0, (now - last_interaction).days)
-    if days is None:
-        reasons.append("No interaction logged yet.")
-    else:
+    if days is not None:
         if days <= RECENT_DAYS:
             points += RECENCY_POINTS
         elif days < STALE_DAYS:
             points += RECENCY_POINTS * (STALE_DAYS - days) / (STALE_DAYS - RECENT_DAYS)
-        if days > RECENT_DAYS:
-            reasons.append(f"Last interaction was {days} days ago.")
-
     points += ACTIONS_POINTS * max(0, 1 - overdue_actions / 4)
-    if overdue_actions:
-        reasons.append(f"{overdue_actions} follow-up action{'s' if overdue_actions != 1 else ''} overdue.")
 
     score = round(points)
     band = "good" if score >= 75 else "fair" if score >= 50 else "poor"
@@ -124,20 +134,22 @@ def score_from_inputs(
         escalation_weight=escalation_weight,
         days_since_interaction=days,
         overdue_actions=overdue_actions,
-        reasons=reasons,
+        raw_satisfaction=satisfaction,
+        raw_attainment=attainment,
     )
 
 
 def health_scores(units, *, today: datetime.date | None = None) -> dict[int, HealthScore]:
     """Scores of the given units (their sub-units included), by unit id: read from the
-    summaries (relationships.summaries) in six queries, however many units and rows."""
-    today = today or timezone.localdate()
+    summaries (relationships.summaries) in seven queries, however many units and rows."""
+    now = timezone.now()
+    today = today or timezone.localdate(now)
     since = today.replace(day=1) - relativedelta(months=ATTAINMENT_MONTHS - 1)
     figures = subtree_figures(
         units,
         today=today,
         attainment_since=since,
-        surveys_since=timezone.now() - relativedelta(months=SURVEY_MONTHS),
+        surveys_since=now - relativedelta(months=SURVEY_MONTHS),
     )
     return {
         unit_id: score_from_inputs(
@@ -148,6 +160,7 @@ def health_scores(units, *, today: datetime.date | None = None) -> dict[int, Hea
             escalation_weight=figure.escalation_weight,
             last_interaction=figure.last_interaction,
             overdue_actions=figure.overdue_actions,
+            now=now,
         )
         for unit_id, figure in figures.items()
     }

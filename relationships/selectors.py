@@ -117,25 +117,24 @@ def satisfaction_trend(*, units=None, campaigns: int = TREND_CAMPAIGNS) -> dict:
 
 
 def portfolio_with_health(units) -> list:
-    """Units with `.health` (a HealthScore) set, worst first: their names and paths, then
-    the scores from the summaries (relationships.health), in a fixed number of queries.
-    The whole organisation is two thousand units: read only what the figures need."""
-    rows = list(units.only("pk", "name", "path"))
+    """The HealthScores of `units`, worst first (then by name), from the summaries
+    (relationships.health) in a fixed number of queries. The whole organisation is two
+    thousand units: only their ids, names and paths are read, as rows, not model instances."""
+    rows = list(units.values_list("pk", "name", "path", named=True))
     scores = health_scores(rows)
-    for unit in rows:
-        unit.health = scores[unit.pk]
-    rows.sort(key=lambda unit: (unit.health.score, unit.name))
-    return rows
+    names = {row.pk: row.name for row in rows}
+    return sorted(scores.values(), key=lambda health: (health.score, names[health.unit_id]))
 
 
 def _shown_in_full(portfolio: list) -> list:
-    """The units the dashboard lists, with what their rows show: one query."""
+    """The units of the scores the dashboard lists, with what their rows show and their
+    `.health`: one query."""
     full = BusinessUnit.objects.select_related("parent", "relationship_manager").in_bulk(
-        [u.pk for u in portfolio]
+        [health.unit_id for health in portfolio]
     )
-    for unit in portfolio:
-        full[unit.pk].health = unit.health
-    return [full[unit.pk] for unit in portfolio]
+    for health in portfolio:
+        full[health.unit_id].health = health
+    return [full[health.unit_id] for health in portfolio]
 
 
 def relationship_managers():
@@ -171,15 +170,15 @@ def dashboard_for(*, user, manager_id: int | None = None, today: datetime.date |
     )
     gaps = list(BusinessUnit.objects.holding_budget_without_customer().filter(pk__in=units.values("pk")))
     bands = {"good": 0, "fair": 0, "poor": 0}
-    for unit in portfolio:
-        bands[unit.health.band] += 1
+    for health in portfolio:
+        bands[health.band] += 1
     return {
         "portfolio": portfolio,
         # The weakest first; the figures above count every unit.
         "portfolio_shown": _shown_in_full(portfolio[:PORTFOLIO_SHOWN]),
         "portfolio_hidden": max(0, len(portfolio) - PORTFOLIO_SHOWN),
         "bands": bands,
-        "average_score": round(sum(u.health.score for u in portfolio) / len(portfolio))
+        "average_score": round(sum(health.score for health in portfolio) / len(portfolio))
         if portfolio
         else None,
         "escalations_by_level": [

@@ -33,6 +33,7 @@ from .models import (
     Interaction,
     OpenActionsSummary,
     OpenEscalationsSummary,
+    SurveyCampaign,
     SurveyResponse,
     SurveySummary,
     UnitActivitySummary,
@@ -354,7 +355,7 @@ class _Totals:
     def __init__(self):
         self.open_escalations = self.escalation_weight = self.measurements = self.met = self.overdue = 0
         self.last_interaction = None
-        self.answers = {}  # (campaign opens, campaign id) -> [answers, satisfaction total]
+        self.answers = {}  # campaign's rank (newest highest) -> [answers, satisfaction total]
 
     def add(self, other: "_Totals") -> None:
         self.open_escalations += other.open_escalations
@@ -372,25 +373,31 @@ class _Totals:
             sums[1] += total
 
     def figures(self, unit_id: int) -> SubtreeFigures:
+        # Satisfaction is that of the subtree's newest campaign with an answer: the answers
+        # are keyed by the campaign's rank, oldest first.
         answers, total = self.answers[max(self.answers)] if self.answers else (0, 0)
         return SubtreeFigures(
-            unit_id=unit_id,
-            # Satisfaction is that of the subtree's newest campaign with an answer.
-            satisfaction=total / answers if answers else None,
-            attainment=100.0 * self.met / self.measurements if self.measurements else None,
-            open_escalations=self.open_escalations,
-            escalation_weight=self.escalation_weight,
-            last_interaction=self.last_interaction,
-            overdue_actions=self.overdue,
+            unit_id,
+            total / answers if answers else None,
+            100.0 * self.met / self.measurements if self.measurements else None,
+            self.open_escalations,
+            self.escalation_weight,
+            self.last_interaction,
+            self.overdue,
         )
+
+
+# Above this many units the subtrees' condition on paths is read again instead (the whole
+# organisation is one root's range; a list of two thousand ids plans slower than that).
+IDS_AT_MOST = 500
 
 
 def subtree_figures(
     units, *, today: datetime.date, attainment_since: datetime.date, surveys_since: datetime.datetime
 ) -> dict[int, SubtreeFigures]:
     """Figures per unit id for `units` (BusinessUnits with `path`), each over its subtree, in
-    six queries however many units and rows: the units below the asked ones, then each
-    summary of those units once (summed per unit where the database can). Each unit's
+    seven queries however many units and rows: the units below the asked ones, the
+    campaigns of the period, then each summary of those units once (summed per unit where the database can). Each unit's
     totals are added to its parent's, deepest first, so every unit is added up once."""
     asked = {unit.pk: unit.path for unit in units}
     if not asked:
@@ -405,34 +412,48 @@ def subtree_figures(
     subtrees = BusinessUnit.objects.filter(below)
     tree = list(subtrees.values_list("pk", "parent_id", "depth"))
     totals = {unit_id: _Totals() for unit_id, _, _ in tree}
+    if len(totals) <= IDS_AT_MOST:
+        # A portfolio of units scattered over the tree is as many ORed path conditions: its
+        # ids, once read, are cheaper for Django and PostgreSQL to plan five more times.
+        subtrees = list(totals)
 
-    for unit_id, latest in UnitActivitySummary.objects.filter(unit__in=subtrees).values_list(
+    for unit_id, latest in UnitActivitySummary.objects.filter(unit_id__in=subtrees).values_list(
         "unit_id", "last_interaction_at"
     ):
         totals[unit_id].last_interaction = latest
-    for unit_id, level, count in OpenEscalationsSummary.objects.filter(unit__in=subtrees).values_list(
+    for unit_id, level, count in OpenEscalationsSummary.objects.filter(unit_id__in=subtrees).values_list(
         "unit_id", "level", "open_escalations"
     ):
         totals[unit_id].open_escalations += count
         totals[unit_id].escalation_weight += count * level
     for unit_id, count, met in (
-        AttainmentSummary.objects.filter(unit__in=subtrees, period_start__gte=attainment_since)
+        AttainmentSummary.objects.filter(unit_id__in=subtrees, period_start__gte=attainment_since)
         .values("unit_id")
         .annotate(count=Sum("measurements"), met=Sum("met"))
         .values_list("unit_id", "count", "met")
     ):
         totals[unit_id].measurements, totals[unit_id].met = count, met
     for unit_id, count in (
-        OpenActionsSummary.objects.filter(unit__in=subtrees, due_on__lt=today)
+        OpenActionsSummary.objects.filter(unit_id__in=subtrees, due_on__lt=today)
         .values("unit_id")
         .annotate(count=Sum("open_actions"))
         .values_list("unit_id", "count")
     ):
         totals[unit_id].overdue = count
-    for unit_id, opens_at, campaign_id, answers, total in SurveySummary.objects.filter(
-        unit__in=subtrees, campaign__opens_at__gte=surveys_since
-    ).values_list("unit_id", "campaign__opens_at", "campaign_id", "answers", "satisfaction_total"):
-        totals[unit_id].answers[(opens_at, campaign_id)] = [answers, total]
+    # The campaigns ranked once, so that the rows are integers (thousands of them: no date
+    # to convert on each) and the newest of a subtree is the highest rank.
+    rank = {
+        campaign_id: position
+        for position, campaign_id in enumerate(
+            SurveyCampaign.objects.filter(opens_at__gte=surveys_since)
+            .order_by("opens_at", "pk")
+            .values_list("pk", flat=True)
+        )
+    }
+    for unit_id, campaign_id, answers, total in SurveySummary.objects.filter(
+        unit_id__in=subtrees, campaign_id__in=list(rank)
+    ).values_list("unit_id", "campaign_id", "answers", "satisfaction_total"):
+        totals[unit_id].answers[rank[campaign_id]] = [answers, total]
 
     for unit_id, parent_id, _ in sorted(tree, key=lambda row: -row[2]):
         if parent_id in totals:

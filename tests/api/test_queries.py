@@ -74,7 +74,8 @@ def test_lists_cost_the_same_with_5_and_50_rows(
 # the page's ids, then its rows: one more. Subscriptions (and a business contact's
 # agreements, which include those covering their services) read the agreements in force
 # first: the covering agreement is computed from them (services.selectors). Health reads
-# the page of units, then its four summaries and the campaigns' order (relationships.summaries).
+# the page of units, the units below them, the campaigns of the year ranked, then the
+# summaries (relationships.summaries).
 EXPECTED = {
     "rm": {
         "units": 2,
@@ -93,7 +94,7 @@ EXPECTED = {
         "survey-invitations": 2,
         "survey-responses": 3,
         "escalations": 4,
-        "health": 8,
+        "health": 9,
     },
     "customer_a": {
         "units": 3,

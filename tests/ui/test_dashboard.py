@@ -56,7 +56,7 @@ def test_rm_sees_own_portfolio_with_health_and_reasons(client, rm, unit_a, unit_
     client.force_login(rm)
     response = client.get(URL)
     assert response.status_code == 200
-    names = [unit.name for unit in response.context["portfolio"]]
+    names = [unit.name for unit in response.context["portfolio_shown"]]
     assert "Accounts Payable" in names
     assert "Sales Operations" not in names  # other_rm's unit
     html = response.content.decode()
@@ -111,9 +111,9 @@ def test_satisfaction_trend_uses_closed_campaigns_only(client, rm, unit_a):
 
 def test_it_manager_sees_everyone_and_filters_by_rm(client, it_manager, rm, other_rm, unit_a, unit_b):
     client.force_login(it_manager)
-    everyone = {u.name for u in client.get(URL).context["portfolio"]}
+    everyone = {u.name for u in client.get(URL).context["portfolio_shown"]}
     assert {"Accounts Payable", "Sales Operations"} <= everyone
-    only_other = {u.name for u in client.get(URL, {"rm": other_rm.pk}).context["portfolio"]}
+    only_other = {u.name for u in client.get(URL, {"rm": other_rm.pk}).context["portfolio_shown"]}
     assert only_other == {"Sales Operations"}
     assert client.get(URL, {"rm": "nonsense"}).status_code == 200
 
